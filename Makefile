@@ -1,0 +1,32 @@
+# Developer entry points. A fresh Debian 12 machine needs only `make demo` or `make test`;
+# both install the missing Debian packages first (as root, or through sudo).
+
+BUILD_DIR ?= build
+PRESET    ?= default
+JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
+
+DEB_PACKAGES := build-essential cmake pkg-config libboost1.81-dev libboost-json1.81-dev \
+                libboost-url1.81-dev libssl-dev doctest-dev libhowardhinnant-date-dev \
+                libutf8proc-dev libcli11-dev tzdata ca-certificates
+
+.PHONY: all deps configure build demo test clean format
+
+all: build
+
+deps:
+	@./cmake/install-deps.sh $(DEB_PACKAGES)
+
+configure: deps
+	@cmake --preset $(PRESET) >/dev/null
+
+build: configure
+	@cmake --build --preset $(PRESET) -j $(JOBS)
+
+demo: build
+	@$(BUILD_DIR)/tools/autotask-sync sync --config examples/demo/config.json --repeat 2
+
+test: build
+	@ctest --preset $(PRESET) -j $(JOBS)
+
+clean:
+	rm -rf $(BUILD_DIR)
