@@ -1,1 +1,187 @@
-// placeholder
+#include <autotask_sync/sync/config.hpp>
+#include <autotask_sync/http/beast_transport.hpp>
+#include <autotask_sync/model/json_util.hpp>
+
+#include <cstdlib>
+#include <set>
+
+namespace autotask_sync {
+namespace bj = boost::json;
+
+namespace {
+
+Error config_error(std::string message) {
+  return Error(ErrorCode::kInvalidArgument, "config: " + std::move(message));
+}
+
+std::optional<Error> check_keys(const bj::object& o, std::string_view where,
+                                const std::set<std::string_view>& allowed) {
+  for (const auto& kv : o) {
+    if (!allowed.count(kv.key())) {
+      return config_error("unknown key '" + std::string(where) + std::string(kv.key()) + "'");
+    }
+  }
+  return std::nullopt;
+}
+
+// A string member: nullopt when absent or null; an error when present with another type.
+Result<std::optional<std::string>> string_member(const bj::object& o, std::string_view key,
+                                                 std::string_view where) {
+  auto it = o.find(key);
+  if (it == o.end() || it->value().is_null()) return std::optional<std::string>();
+  if (!it->value().is_string()) {
+    return config_error("'" + std::string(where) + std::string(key) + "' must be a string");
+  }
+  return std::optional<std::string>(std::string(it->value().get_string()));
+}
+
+Result<AutotaskSettings> parse_autotask(const bj::value& v, const EnvLookup& env) {
+  if (!v.is_object()) return config_error("'autotask' must be an object");
+  const bj::object& o = v.get_object();
+  if (auto e = check_keys(o, "autotask.",
+                          {"username", "secret", "secret_env", "integration_code", "base_url",
+                           "zone_lookup_url", "ca_file"})) {
+    return std::move(*e);
+  }
+  AutotaskSettings s;
+  std::optional<std::string> secret;
+  struct Member {
+    std::string_view key;
+    std::optional<std::string>* out;
+  };
+  std::optional<std::string> username, code;
+  for (Member m : {Member{"username", &username}, Member{"secret", &secret},
+                   Member{"secret_env", &s.secret_env}, Member{"integration_code", &code},
+                   Member{"base_url", &s.base_url}, Member{"zone_lookup_url", &s.zone_lookup_url},
+                   Member{"ca_file", &s.ca_file}}) {
+    auto r = string_member(o, m.key, "autotask.");
+    if (!r) return std::move(r).error();
+    *m.out = std::move(*r);
+  }
+  if (!username || username->empty()) return config_error("'autotask.username' is required");
+  if (!code || code->empty()) return config_error("'autotask.integration_code' is required");
+  if (secret && s.secret_env) {
+    return config_error("give either 'autotask.secret' or 'autotask.secret_env', not both");
+  }
+  if (s.secret_env) {
+    auto value = env(*s.secret_env);
+    if (!value || value->empty()) {
+      return config_error("the environment variable " + *s.secret_env +
+                          " named by 'autotask.secret_env' is not set or empty");
+    }
+    secret = std::move(value);
+  }
+  if (!secret || secret->empty()) {
+    return config_error("'autotask.secret_env' (or 'autotask.secret') is required");
+  }
+  s.credentials = Credentials{std::move(*username), std::move(*secret), std::move(*code)};
+  return s;
+}
+
+Result<void> parse_billing(const bj::value& v, BillingOptions& b) {
+  if (!v.is_object()) return config_error("'billing' must be an object");
+  const bj::object& o = v.get_object();
+  if (auto e = check_keys(o, "billing.",
+                          {"time_zone", "effective_date", "effective_time",
+                           "active_contract_status"})) {
+    return std::move(*e);
+  }
+  auto tz = string_member(o, "time_zone", "billing.");
+  if (!tz) return std::move(tz).error();
+  if (*tz) {
+    if (auto check = civil_date_in_zone(std::chrono::system_clock::now(), **tz); !check) {
+      return config_error(check.error().message);
+    }
+    b.time_zone = **tz;
+  }
+  auto policy = string_member(o, "effective_date", "billing.");
+  if (!policy) return std::move(policy).error();
+  if (*policy) {
+    auto p = parse_effective_date_policy(**policy);
+    if (!p) return config_error(p.error().message);
+    b.effective_date = *p;
+  }
+  auto time = string_member(o, "effective_time", "billing.");
+  if (!time) return std::move(time).error();
+  if (*time) {
+    if (!parse_date_time("2000-01-01T" + **time) || (*time)->size() != 8) {
+      return config_error("'billing.effective_time' must be a time of day like 12:00:00");
+    }
+    b.effective_time = **time;
+  }
+  if (auto it = o.find("active_contract_status"); it != o.end()) {
+    if (!it->value().is_int64()) {
+      return config_error("'billing.active_contract_status' must be an integer");
+    }
+    b.active_contract_status = it->value().get_int64();
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<Config> parse_config(std::string_view json_text, const EnvLookup& env_in) {
+  const EnvLookup env = env_in ? env_in : [](const std::string& name) -> std::optional<std::string> {
+    const char* v = std::getenv(name.c_str());
+    return v ? std::optional<std::string>(v) : std::nullopt;
+  };
+  auto doc = json::parse(json_text, ErrorCode::kInvalidArgument);
+  if (!doc) return config_error(doc.error().message);
+  if (!doc->is_object()) return config_error("the document must be a JSON object");
+  const bj::object& o = doc->get_object();
+  if (auto e = check_keys(o, "", {"autotask", "billing", "mappings", "usage"})) {
+    return std::move(*e);
+  }
+
+  Config c;
+  if (auto it = o.find("autotask"); it != o.end() && !it->value().is_null()) {
+    auto s = parse_autotask(it->value(), env);
+    if (!s) return std::move(s).error();
+    c.autotask = std::move(*s);
+  }
+  if (auto it = o.find("billing"); it != o.end()) {
+    if (auto b = parse_billing(it->value(), c.billing); !b) return std::move(b).error();
+  }
+  if (auto it = o.find("mappings"); it != o.end()) {
+    if (!it->value().is_array()) return config_error("'mappings' must be an array");
+    std::size_t index = 0;
+    for (const auto& m : it->value().get_array()) {
+      auto mapping = Mapping::from_json(m);
+      if (!mapping) {
+        return config_error("mappings[" + std::to_string(index) + "]: " +
+                            mapping.error().message);
+      }
+      c.mappings.push_back(std::move(*mapping));
+      ++index;
+    }
+  }
+  if (auto it = o.find("usage"); it != o.end()) {
+    if (!it->value().is_array()) return config_error("'usage' must be an array");
+    std::size_t index = 0;
+    for (const auto& u : it->value().get_array()) {
+      auto usage = Usage::from_json(u);
+      if (!usage) {
+        return config_error("usage[" + std::to_string(index) + "]: " + usage.error().message);
+      }
+      c.usage.push_back(std::move(*usage));
+      ++index;
+    }
+  }
+  return c;
+}
+
+Result<std::shared_ptr<Client>> make_client(const AutotaskSettings& settings, Logger logger) {
+  http::BeastTransportOptions t;
+  t.ca_file = settings.ca_file;
+  auto transport = http::BeastTransport::create(std::move(t));
+  if (!transport) return std::move(transport).error();
+
+  ClientOptions options;
+  options.credentials = settings.credentials;
+  options.base_url = settings.base_url;
+  if (settings.zone_lookup_url) options.zone_lookup_url = *settings.zone_lookup_url;
+  options.logger = std::move(logger);
+  return Client::create(std::move(options), std::move(*transport));
+}
+
+}  // namespace autotask_sync

@@ -1,0 +1,130 @@
+// The nightly billing sync: sets each mapped contract service's units to the org's high-water mark
+// of users for the month and its unit cost to the MSP's cost per seat, through contract service
+// adjustments.
+//
+// How a run works:
+//  1. Reads, batched across all mappings with `in` queries (never one read per company): the
+//     companies, contracts, services, every contract service of the mapped contracts, and the
+//     units rows around the effective date.
+//  2. Checks each mapping: company active; contract of the company, Recurring Service, active and
+//     in force on the effective date; service on the contract exactly once (the sync never lets an
+//     adjustment add a contract line implicitly); unit cost readable.
+//  3. Compares the units of the row covering the effective date with the high-water mark and the
+//     contract service's unitCost with the cost per seat; when either differs it creates one
+//     adjustment carrying the unit delta and the cost (a cost-only change has a unitChange of 0).
+//  4. Reads back what it wrote (batched) and reports the units and cost Autotask now holds.
+// A rerun of a finished sync writes nothing, because every write is derived from the absolute
+// target and the units read from Autotask in the same run.
+//
+// Effective date: the billing month is reckoned in `time_zone` (an IANA name), never in the
+// host's local time. Policy `period` dates the change on the first day of the current month, or
+// of the next month when the current month's units row has already been approved and posted;
+// `next_period` always uses the next month's first day; `prorate` uses the run date, and Autotask
+// then bills the difference pro rata. Monthly billing periods are assumed.
+//
+// Unit cost: compared against ContractService.unitCost. A ContractServiceUnits row's `cost` is
+// not used for the comparison because Autotask does not document whether it is per unit.
+#pragma once
+
+#include <autotask_sync/client/client.hpp>
+#include <autotask_sync/core/result.hpp>
+#include <autotask_sync/model/date.hpp>
+#include <autotask_sync/model/decimal.hpp>
+#include <autotask_sync/model/entities.hpp>
+
+#include <boost/json/object.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace autotask_sync {
+
+// One portal org's figures for the billing month.
+struct Usage {
+  std::string org_id;
+  std::int64_t high_water_mark = 0;  // the month's peak of users; >= 0
+  Decimal unit_cost;                 // the MSP's cost per seat
+
+  // Config shape: {"org_id": "...", "high_water_mark": 42, "unit_cost": "3.5000"}; unit_cost may
+  // be a string or a number. Unknown keys are an error naming the key.
+  static Result<Usage> from_json(const boost::json::value& v);
+};
+
+enum class EffectiveDatePolicy { kPeriod, kNextPeriod, kProrate };
+
+const char* to_string(EffectiveDatePolicy p) noexcept;
+Result<EffectiveDatePolicy> parse_effective_date_policy(std::string_view text);
+
+struct BillingOptions {
+  std::string time_zone = "UTC";  // IANA zone of the portal's billing month
+  EffectiveDatePolicy effective_date = EffectiveDatePolicy::kPeriod;
+  // The time of day sent with each effectiveDate. Autotask documents that it keeps only the date
+  // but also shows a value moving to the previous day in a US database; midday UTC lands on the
+  // intended date in every database zone from UTC-12 to UTC+11.
+  std::string effective_time = "12:00:00";
+  bool dry_run = false;  // compute and report the plan, write nothing
+  std::int64_t active_contract_status = 1;  // Contract.status meaning Active
+  // The clock the run date is taken from; the system clock when empty.
+  std::function<std::chrono::system_clock::time_point()> now;
+  // Progress: (mappings done, total), called from the syncing thread.
+  std::function<void(std::size_t, std::size_t)> progress;
+};
+
+enum class Outcome { kUpdated, kWouldUpdate, kUnchanged, kSkipped, kFailed };
+
+const char* to_string(Outcome o) noexcept;  // "updated", "would_update", "unchanged", ...
+
+struct MappingResult {
+  Mapping mapping;
+  Outcome outcome = Outcome::kSkipped;
+  std::string reason;  // why skipped or failed; what changed for updates
+  std::string company_name, contract_name, service_name;
+  std::optional<Id> contract_service_id;
+  std::optional<Date> effective_date;  // the date this mapping's change is (or would be) dated
+  std::optional<std::int64_t> units_before, units_target, units_after;
+  std::optional<Decimal> cost_before, cost_target, cost_after;
+  std::optional<ContractServiceAdjustment> adjustment;  // sent, or that would be sent
+  std::optional<Id> adjustment_id;
+  std::optional<Error> error;  // the Autotask error of a failed mapping
+};
+
+struct SyncTotals {
+  std::size_t updated = 0, would_update = 0, unchanged = 0, skipped = 0, failed = 0;
+};
+
+struct SyncReport {
+  bool dry_run = false;
+  Date run_date{};
+  Date effective_date{};  // the default of the run; a mapping whose period is posted moves on
+  std::string time_zone;
+  EffectiveDatePolicy policy = EffectiveDatePolicy::kPeriod;
+  std::vector<MappingResult> results;  // one per mapping, in input order
+  std::vector<std::string> unmapped_usage;  // org ids with usage but no mapping
+  SyncTotals totals;
+  std::uint64_t requests = 0;  // Autotask requests the run made
+  std::int64_t duration_ms = 0;
+
+  // The documented JSON report (see docs/report.md).
+  boost::json::object to_json() const;
+  // A fixed-width table, one line per mapping, and a summary line.
+  std::string to_text() const;
+  // "updated 5, unchanged 9, skipped 5, failed 0; 14 requests"
+  std::string summary() const;
+};
+
+// Runs the sync. Fails as a whole (no mapping attempted) only when the input is invalid or the
+// first reads fail (zone, credentials, outage); once writing has started, a failed write fails
+// that mapping only and the run goes on.
+Result<SyncReport> run_billing_sync(Client& client, const std::vector<Mapping>& mappings,
+                                    const std::vector<Usage>& usage,
+                                    const BillingOptions& options);
+
+// The run date in the billing zone: the civil date of `now` in `time_zone`.
+Result<Date> civil_date_in_zone(std::chrono::system_clock::time_point now,
+                                const std::string& time_zone);
+
+}  // namespace autotask_sync

@@ -1,0 +1,45 @@
+// The configuration document shared by the CLI and the C API: Autotask settings, billing options,
+// mappings and usage, in one JSON object. Every key is documented in the README. Unknown keys are
+// an error that names the key, so a typo never silently falls back to a default.
+#pragma once
+
+#include <autotask_sync/client/client.hpp>
+#include <autotask_sync/core/logger.hpp>
+#include <autotask_sync/core/result.hpp>
+#include <autotask_sync/sync/billing.hpp>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace autotask_sync {
+
+struct AutotaskSettings {
+  Credentials credentials;
+  std::optional<std::string> base_url;
+  std::optional<std::string> zone_lookup_url;
+  std::optional<std::string> ca_file;
+  std::optional<std::string> secret_env;  // where the secret came from, for messages
+};
+
+struct Config {
+  std::optional<AutotaskSettings> autotask;  // absent: the CLI's embedded simulator
+  BillingOptions billing;
+  std::vector<Mapping> mappings;
+  std::vector<Usage> usage;
+};
+
+// Looks up an environment variable; std::getenv when empty.
+using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
+
+// Parses and validates a config document. Errors are kInvalidArgument and name the key or the
+// entry (with its org id) that is wrong. The secret is read from the variable named by
+// autotask.secret_env, or from autotask.secret.
+Result<Config> parse_config(std::string_view json_text, const EnvLookup& env = {});
+
+// A client over a BeastTransport for these settings.
+Result<std::shared_ptr<Client>> make_client(const AutotaskSettings& settings, Logger logger);
+
+}  // namespace autotask_sync
