@@ -1,1 +1,165 @@
-// placeholder
+// The C ABI over the C++ API. Every entry point catches everything: nothing may unwind into C.
+#include "autotask_sync.h"
+
+#include <autotask_sync/model/json_util.hpp>
+#include <autotask_sync/sync/config.hpp>
+
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <string>
+
+struct atsync_client {
+  autotask_sync::Config config;
+  std::shared_ptr<autotask_sync::Client> client;
+  std::mutex run_mutex;  // one sync at a time per client
+
+  // The logger target, swapped under its own lock so a running sync sees a consistent pair.
+  std::mutex log_mutex;
+  atsync_log_fn log_fn = nullptr;
+  void* log_user_data = nullptr;
+  atsync_log_level log_level = ATSYNC_LOG_OFF;
+};
+
+namespace {
+
+namespace at = autotask_sync;
+
+thread_local std::string last_error;
+
+atsync_status fail(atsync_status status, std::string message) {
+  last_error = std::move(message);
+  return status;
+}
+
+atsync_status fail(const at::Error& e) {
+  return fail(static_cast<atsync_status>(static_cast<int>(e.code)), e.describe());
+}
+
+atsync_status ok() {
+  last_error.clear();
+  return ATSYNC_OK;
+}
+
+char* copy_string(const std::string& s) {
+  char* out = static_cast<char*>(std::malloc(s.size() + 1));
+  if (!out) return nullptr;
+  std::memcpy(out, s.data(), s.size());
+  out[s.size()] = '\0';
+  return out;
+}
+
+template <class Fn>
+atsync_status guarded(Fn fn) {
+  try {
+    return fn();
+  } catch (const std::bad_alloc&) {
+    return fail(ATSYNC_E_INTERNAL, "out of memory");
+  } catch (const std::exception& e) {
+    return fail(ATSYNC_E_INTERNAL, std::string("internal error: ") + e.what());
+  } catch (...) {
+    return fail(ATSYNC_E_INTERNAL, "internal error");
+  }
+}
+
+}  // namespace
+
+extern "C" {
+
+const char* atsync_version(void) { return "0.1.0"; }
+
+const char* atsync_last_error_message(void) { return last_error.c_str(); }
+
+atsync_status atsync_client_create(const char* config_json, size_t config_len,
+                                   atsync_client** out) {
+  return guarded([&] {
+    if (!out) return fail(ATSYNC_E_INVALID_ARGUMENT, "out must not be NULL");
+    *out = nullptr;
+    if (!config_json) return fail(ATSYNC_E_INVALID_ARGUMENT, "config_json must not be NULL");
+    auto config = at::parse_config(std::string_view(config_json, config_len));
+    if (!config) return fail(config.error());
+    if (!config->autotask) {
+      return fail(ATSYNC_E_INVALID_ARGUMENT, "config: the 'autotask' object is required");
+    }
+    auto handle = std::make_unique<atsync_client>();
+    handle->config = std::move(*config);
+    atsync_client* raw = handle.get();
+    at::Logger logger(
+        [raw](at::LogLevel level, std::string_view line) {
+          std::lock_guard lock(raw->log_mutex);
+          if (raw->log_fn && static_cast<int>(level) >= static_cast<int>(raw->log_level)) {
+            raw->log_fn(raw->log_user_data, static_cast<atsync_log_level>(level), line.data(),
+                        line.size());
+          }
+        },
+        at::LogLevel::kDebug);
+    auto client = at::make_client(*handle->config.autotask, std::move(logger));
+    if (!client) return fail(client.error());
+    handle->client = std::move(*client);
+    *out = handle.release();
+    return ok();
+  });
+}
+
+atsync_status atsync_client_set_logger(atsync_client* client, atsync_log_fn fn, void* user_data,
+                                       atsync_log_level min_level) {
+  return guarded([&] {
+    if (!client) return fail(ATSYNC_E_INVALID_ARGUMENT, "client must not be NULL");
+    std::lock_guard lock(client->log_mutex);
+    client->log_fn = fn;
+    client->log_user_data = user_data;
+    client->log_level = fn ? min_level : ATSYNC_LOG_OFF;
+    return ok();
+  });
+}
+
+atsync_status atsync_sync_run(atsync_client* client, const char* input_json, size_t input_len,
+                              int dry_run, char** report_json, size_t* report_len) {
+  return guarded([&] {
+    if (!client) return fail(ATSYNC_E_INVALID_ARGUMENT, "client must not be NULL");
+    if (!report_json) return fail(ATSYNC_E_INVALID_ARGUMENT, "report_json must not be NULL");
+    *report_json = nullptr;
+    if (report_len) *report_len = 0;
+
+    std::vector<at::Mapping> mappings = client->config.mappings;
+    std::vector<at::Usage> usage = client->config.usage;
+    if (input_json) {
+      // The input takes the config's shape, restricted to mappings and usage.
+      auto doc = at::json::parse(std::string_view(input_json, input_len),
+                                 at::ErrorCode::kInvalidArgument);
+      if (!doc) return fail(ATSYNC_E_INVALID_ARGUMENT, "input_json: " + doc.error().message);
+      if (doc->is_object() && (doc->get_object().contains("autotask") ||
+                               doc->get_object().contains("billing"))) {
+        return fail(ATSYNC_E_INVALID_ARGUMENT,
+                    "input_json may hold only 'mappings' and 'usage'");
+      }
+      auto input = at::parse_config(std::string_view(input_json, input_len));
+      if (!input) return fail(input.error());
+      mappings = std::move(input->mappings);
+      usage = std::move(input->usage);
+    }
+
+    std::lock_guard lock(client->run_mutex);
+    at::BillingOptions options = client->config.billing;
+    options.dry_run = dry_run != 0;
+    auto report = at::run_billing_sync(*client->client, mappings, usage, options);
+    if (!report) return fail(report.error());
+    const std::string text = at::json::serialize(report->to_json());
+    char* out = copy_string(text);
+    if (!out) return fail(ATSYNC_E_INTERNAL, "out of memory");
+    *report_json = out;
+    if (report_len) *report_len = text.size();
+    return ok();
+  });
+}
+
+unsigned long long atsync_client_request_count(const atsync_client* client) {
+  return client && client->client ? client->client->request_count() : 0;
+}
+
+void atsync_string_free(char* s) { std::free(s); }
+
+void atsync_client_destroy(atsync_client* client) { delete client; }
+
+}  // extern "C"
