@@ -127,6 +127,21 @@ std::string contract_label(const Contract& c) {
          (c.contractName.empty() ? "" : " '" + c.contractName + "'");
 }
 
+// Why the contract is not in force on the effective date, or nullopt when it is.
+std::optional<std::string> out_of_force(const Contract& c, Date effective) {
+  if (c.endDate.has_value() && *c.endDate < effective) {
+    return contract_label(c) + " ended on " + format_date(*c.endDate) +
+           ", before the effective date " + format_date(effective) +
+           "; renew the contract or remap the org";
+  }
+  if (c.startDate.has_value() && effective < *c.startDate) {
+    return contract_label(c) + " starts on " + format_date(*c.startDate) +
+           ", after the effective date " + format_date(effective) +
+           "; map the org to the contract in force or wait for it to start";
+  }
+  return std::nullopt;
+}
+
 struct Resolved {
   const Company* company = nullptr;
   const Contract* contract = nullptr;
@@ -258,6 +273,8 @@ void Run::resolve(std::size_t index, MappingResult& r) {
                        "); activate it or remap the org");
   }
 
+  if (auto why = out_of_force(c, default_effective_)) return skip(r, *why);
+
   auto service = services_.find(m.service_id);
   if (service == services_.end()) {
     return skip(r, "service " + std::to_string(m.service_id) + " was not found in Autotask");
@@ -318,14 +335,7 @@ void Run::plan(MappingResult& r, const Resolved& x) {
   }
   r.effective_date = effective;
 
-  if ((c.startDate.has_value() && effective < *c.startDate) ||
-      (c.endDate.has_value() && *c.endDate < effective)) {
-    const bool ended = c.endDate.has_value() && *c.endDate < effective;
-    return skip(r, contract_label(c) + (ended ? " ended on " + format_date(*c.endDate)
-                                              : " starts on " + format_date(*c.startDate)) +
-                       ", before the effective date " + format_date(effective) +
-                       "; renew the contract or remap the org");
-  }
+  if (auto why = out_of_force(c, effective)) return skip(r, *why);
   if (!line.unitCost.has_value()) {
     return skip(r, "the unit cost of contract service " + std::to_string(line.id) +
                        " cannot be read: give the API user a security level that can read costs "

@@ -76,14 +76,14 @@ bj::object SyncReport::to_json() const {
   o["effective_date_policy"] = to_string(policy);
   o["time_zone"] = time_zone;
   bj::object t;
-  t["mappings"] = results.size();
-  t["updated"] = totals.updated;
-  t["would_update"] = totals.would_update;
-  t["unchanged"] = totals.unchanged;
-  t["skipped"] = totals.skipped;
-  t["failed"] = totals.failed;
+  t["mappings"] = static_cast<std::int64_t>(results.size());
+  t["updated"] = static_cast<std::int64_t>(totals.updated);
+  t["would_update"] = static_cast<std::int64_t>(totals.would_update);
+  t["unchanged"] = static_cast<std::int64_t>(totals.unchanged);
+  t["skipped"] = static_cast<std::int64_t>(totals.skipped);
+  t["failed"] = static_cast<std::int64_t>(totals.failed);
   o["totals"] = std::move(t);
-  o["requests"] = requests;
+  o["requests"] = static_cast<std::int64_t>(requests);
   o["duration_ms"] = duration_ms;
 
   bj::array rs;

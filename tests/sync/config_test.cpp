@@ -1,0 +1,96 @@
+#include <autotask_sync/sync/config.hpp>
+
+#include <doctest/doctest.h>
+
+using namespace autotask_sync;
+
+namespace {
+
+EnvLookup env_with(std::string name, std::string value) {
+  return [name, value](const std::string& n) -> std::optional<std::string> {
+    if (n == name) return value;
+    return std::nullopt;
+  };
+}
+
+const char* kFull = R"({
+  "autotask": {"username": "api@example.com", "secret_env": "AT_SECRET",
+               "integration_code": "CODE", "base_url": "https://webservices5.autotask.net/ATServicesRest/"},
+  "billing": {"time_zone": "America/New_York", "effective_date": "next_period"},
+  "mappings": [{"org_id": "o1", "org_name": "Acme", "company_id": 1, "contract_id": 2,
+                "service_id": 3, "contract_service_id": 4}],
+  "usage": [{"org_id": "o1", "high_water_mark": 42, "unit_cost": "3.5000"}]
+})";
+
+}  // namespace
+
+TEST_CASE("a full config parses with the secret taken from the named variable") {
+  auto c = parse_config(kFull, env_with("AT_SECRET", "from-env"));
+  REQUIRE(c.ok());
+  REQUIRE(c->autotask.has_value());
+  CHECK(c->autotask->credentials.secret == "from-env");
+  CHECK(c->autotask->credentials.username == "api@example.com");
+  CHECK(c->billing.time_zone == "America/New_York");
+  CHECK(c->billing.effective_date == EffectiveDatePolicy::kNextPeriod);
+  REQUIRE(c->mappings.size() == 1);
+  CHECK(c->mappings[0].contract_service_id == 4);
+  REQUIRE(c->usage.size() == 1);
+  CHECK(c->usage[0].unit_cost.units() == 35000);
+}
+
+TEST_CASE("an unset secret variable is named in the error, and no value leaks") {
+  auto c = parse_config(kFull, env_with("OTHER", "x"));
+  REQUIRE_FALSE(c.ok());
+  CHECK(c.error().code == ErrorCode::kInvalidArgument);
+  CHECK(c.error().message.find("AT_SECRET") != std::string::npos);
+}
+
+TEST_CASE("unknown keys are errors that name the key") {
+  auto top = parse_config(R"({"mapings": []})");
+  REQUIRE_FALSE(top.ok());
+  CHECK(top.error().message.find("'mapings'") != std::string::npos);
+
+  auto nested = parse_config(R"({"billing": {"timezone": "UTC"}})");
+  REQUIRE_FALSE(nested.ok());
+  CHECK(nested.error().message.find("billing.timezone") != std::string::npos);
+
+  auto mapping = parse_config(
+      R"({"mappings": [{"org_id": "o9", "company_id": 1, "contract_id": 2, "service_id": 3,
+                        "contract": 5}]})");
+  REQUIRE_FALSE(mapping.ok());
+  CHECK(mapping.error().message.find("mappings[0]") != std::string::npos);
+  CHECK(mapping.error().message.find("'o9'") != std::string::npos);
+  CHECK(mapping.error().message.find("'contract'") != std::string::npos);
+}
+
+TEST_CASE("bad values are refused with the place named") {
+  CHECK_FALSE(parse_config(R"({"billing": {"time_zone": "Nowhere/City"}})").ok());
+  CHECK_FALSE(parse_config(R"({"billing": {"effective_date": "monthly"}})").ok());
+  auto neg = parse_config(R"({"usage": [{"org_id": "o1", "high_water_mark": -1, "unit_cost": 1}]})");
+  REQUIRE_FALSE(neg.ok());
+  CHECK(neg.error().message.find("usage[0]") != std::string::npos);
+  auto cost = parse_config(R"({"usage": [{"org_id": "o1", "high_water_mark": 1, "unit_cost": "abc"}]})");
+  REQUIRE_FALSE(cost.ok());
+  CHECK(cost.error().message.find("unit_cost") != std::string::npos);
+  auto frac = parse_config(R"({"usage": [{"org_id": "o1", "high_water_mark": 1.5, "unit_cost": 1}]})");
+  CHECK_FALSE(frac.ok());
+  auto broken = parse_config("{not json");
+  REQUIRE_FALSE(broken.ok());
+  CHECK(broken.error().message.find("invalid JSON") != std::string::npos);
+}
+
+TEST_CASE("a config without autotask settings selects the embedded simulator") {
+  auto c = parse_config(R"({"mappings": [], "usage": []})");
+  REQUIRE(c.ok());
+  CHECK_FALSE(c->autotask.has_value());
+  CHECK(c->billing.time_zone == "UTC");
+  CHECK(c->billing.effective_date == EffectiveDatePolicy::kPeriod);
+}
+
+TEST_CASE("secret and secret_env together are refused") {
+  auto c = parse_config(
+      R"({"autotask": {"username": "u", "secret": "s", "secret_env": "E", "integration_code": "c"}})",
+      env_with("E", "v"));
+  REQUIRE_FALSE(c.ok());
+  CHECK(c.error().message.find("not both") != std::string::npos);
+}
