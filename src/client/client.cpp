@@ -2,7 +2,9 @@
 #include <autotask_sync/client/errors.hpp>
 #include <autotask_sync/model/json_util.hpp>
 
+#include <boost/url/encode.hpp>
 #include <boost/url/parse.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 #include <boost/url/url.hpp>
 
 #include <algorithm>
@@ -131,7 +133,9 @@ Result<Zone> Client::zone() {
   }
 
   boost::urls::url url(options_.zone_lookup_url);
-  url.params().set("user", options_.credentials.username);
+  // Every reserved character is percent-encoded: a raw '+' would reach Autotask as a space.
+  url.encoded_params().set(
+      "user", boost::urls::encode(options_.credentials.username, boost::urls::unreserved_chars));
   auto r = send(http::Method::kGet, std::string(url.buffer()), {});
   const std::vector<std::string> secrets{options_.credentials.secret,
                                          options_.credentials.username,
@@ -169,7 +173,12 @@ Result<Zone> Client::zone() {
 
 Result<std::string> Client::entity_url(std::string_view path) {
   auto z = zone();
-  if (!z) return std::move(z).error();
+  if (!z) {
+    // The call itself was never sent, whatever became of the zone lookup.
+    Error e = std::move(z).error();
+    e.request_sent = false;
+    return e;
+  }
   return z->url + "V1.0/" + std::string(path);
 }
 
@@ -230,6 +239,7 @@ Result<std::vector<bj::object>> Client::query(std::string_view entity, const Que
                          secrets) +
                   "); refusing to send credentials there");
       e.request_sent = false;
+      options_.logger.warn(e.message);
       return e;
     }
     if (page >= options_.max_pages) {

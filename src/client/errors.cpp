@@ -48,9 +48,27 @@ Error make(ErrorCode code, std::string message, const http::Response& r,
 std::string redact(std::string text, const std::vector<std::string>& secrets) {
   for (const auto& s : secrets) {
     if (s.empty()) continue;
-    std::vector<std::string> forms{s};
+    // The raw text and the percent-encoded spellings a URL or form may carry: hex digits in
+    // either case, and a space as "%20" or "+".
     const std::string encoded = boost::urls::encode(s, boost::urls::unreserved_chars);
-    if (encoded != s) forms.push_back(encoded);
+    std::string lower_hex = encoded;
+    for (std::size_t i = 0; i + 2 < lower_hex.size(); ++i) {
+      if (lower_hex[i] != '%') continue;
+      for (std::size_t k = i + 1; k <= i + 2; ++k) {
+        lower_hex[k] = static_cast<char>(std::tolower(static_cast<unsigned char>(lower_hex[k])));
+      }
+    }
+    auto space_as_plus = [](std::string form) {
+      for (auto pos = form.find("%20"); pos != std::string::npos; pos = form.find("%20", pos + 1)) {
+        form.replace(pos, 3, "+");
+      }
+      return form;
+    };
+    std::vector<std::string> forms{s};
+    for (const std::string& form :
+         {encoded, lower_hex, space_as_plus(encoded), space_as_plus(lower_hex)}) {
+      if (std::find(forms.begin(), forms.end(), form) == forms.end()) forms.push_back(form);
+    }
     for (const auto& form : forms) {
       for (auto pos = text.find(form); pos != std::string::npos; pos = text.find(form, pos + 3)) {
         text.replace(pos, form.size(), "***");

@@ -297,7 +297,8 @@ Result<Mapping> Mapping::from_json(const bj::value& v) {
       out = x.get_int64();
       return std::nullopt;
     }
-    if (x.is_uint64() && x.get_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) {
+    if (x.is_uint64() && x.get_uint64() > 0 &&
+        x.get_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) {
       out = static_cast<Id>(x.get_uint64());
       return std::nullopt;
     }
