@@ -31,7 +31,8 @@ class MockTransport final : public Transport {
   // predicate matches answers. With no match the request fails with a kInternal error that names
   // the method and URL, so an unexpected request is visible in the test output.
   void route(std::function<bool(const Request&)> matches, Handler handler);
-  // Matches method and the URL's path (the part after the host, before '?'), ASCII case-insensitive.
+  // Matches method and the URL's path (the part after the host, before '?', see url_path()),
+  // ASCII case-insensitive.
   void route(Method method, std::string path, Handler handler);
 
   Result<Response> send(const Request& request) override;
@@ -53,7 +54,8 @@ class MockTransport final : public Transport {
   std::vector<Request> requests_;
 };
 
-// Path part of an absolute URL ("/ATServicesRest/V1.0/Companies/query"); empty on a bad URL.
+// Path part of an absolute URL ("/ATServicesRest/V1.0/Companies/query"), still percent-encoded;
+// "/" when the URL has a host but no path; empty on a bad URL.
 std::string url_path(std::string_view url);
 
 }  // namespace autotask_sync::http

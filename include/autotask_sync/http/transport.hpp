@@ -52,8 +52,10 @@ class Transport {
  public:
   virtual ~Transport() = default;
 
-  // Sends one request and waits for its response. Errors have code kTransport or kTimeout.
-  // Must be safe to call from several threads at once.
+  // Sends one request and waits for its response. Errors have code kTransport or kTimeout; a
+  // request the transport refuses or cannot frame fails before sending (request_sent false) with
+  // kInvalidArgument, kSecurity or kUnsupported, and a response over the transport's limits fails
+  // with kProtocol. Must be safe to call from several threads at once.
   virtual Result<Response> send(const Request& request) = 0;
 };
 
