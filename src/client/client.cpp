@@ -2,14 +2,18 @@
 #include <autotask_sync/client/errors.hpp>
 #include <autotask_sync/model/json_util.hpp>
 
+#include "client/limiter.hpp"
+
 #include <boost/url/encode.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
 #include <boost/url/url.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <map>
+#include <set>
 
 namespace autotask_sync {
 namespace bj = boost::json;
@@ -22,14 +26,18 @@ struct Origin {
   bool operator==(const Origin&) const = default;
 };
 
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
 std::optional<Origin> origin_of(std::string_view url) {
   auto u = boost::urls::parse_absolute_uri(url);
   if (!u) return std::nullopt;
   Origin o;
-  o.scheme = std::string(u->scheme());
-  std::transform(o.scheme.begin(), o.scheme.end(), o.scheme.begin(), ::tolower);
-  o.host = std::string(u->encoded_host());
-  std::transform(o.host.begin(), o.host.end(), o.host.begin(), ::tolower);
+  o.scheme = lower(std::string(u->scheme()));
+  o.host = lower(std::string(u->encoded_host()));
   o.port = u->has_port() ? std::string(u->port()) : (o.scheme == "https" ? "443" : "80");
   return o;
 }
@@ -37,6 +45,22 @@ std::optional<Origin> origin_of(std::string_view url) {
 bool is_https_url(std::string_view url) {
   auto o = origin_of(url);
   return o && o->scheme == "https" && !o->host.empty();
+}
+
+// webservices<N>.autotask.net: the only zone hosts Autotask's own lookup may hand out.
+bool is_autotask_zone_host(const std::string& host) {
+  const std::string prefix = "webservices", suffix = ".autotask.net";
+  if (host.size() <= prefix.size() + suffix.size()) return false;
+  if (host.compare(0, prefix.size(), prefix) != 0) return false;
+  if (host.compare(host.size() - suffix.size(), suffix.size(), suffix) != 0) return false;
+  const std::string digits = host.substr(prefix.size(), host.size() - prefix.size() - suffix.size());
+  return !digits.empty() && std::all_of(digits.begin(), digits.end(),
+                                        [](unsigned char c) { return std::isdigit(c); });
+}
+
+bool is_autotask_lookup(std::string_view url) {
+  auto o = origin_of(url);
+  return o && (o->host == "webservices.autotask.net" || is_autotask_zone_host(o->host));
 }
 
 std::string with_trailing_slash(std::string url) {
@@ -51,7 +75,48 @@ std::string loggable_path(std::string_view url) {
   return std::string(u->encoded_path());
 }
 
+// The endpoint Autotask counts concurrent requests under: the first path segment after V1.0/.
+std::string endpoint_of(std::string_view path) {
+  return lower(std::string(path.substr(0, path.find('/'))));
+}
+
+std::optional<Id> item_id(const bj::object& item) {
+  auto id = json::read_int(item, "id", "item");
+  if (id && id->has_value()) return **id;
+  return std::nullopt;
+}
+
+// Which top-level condition of q is too large for one request, if any.
+std::optional<std::size_t> oversized_condition(const Query& q) {
+  for (std::size_t i = 0; i < q.filter.size(); ++i) {
+    const Filter& f = q.filter[i];
+    if (f.is_group() && f.is_or() && f.items().size() > 500) return i;
+    if (!f.is_group() && (*f.op() == Op::kIn || *f.op() == Op::kNotIn) && f.value().is_array() &&
+        f.value().get_array().size() > 500) {
+      return i;
+    }
+  }
+  return std::nullopt;
+}
+
+std::vector<bj::object> sorted_by_id(std::map<Id, bj::object> items) {
+  std::vector<bj::object> out;
+  out.reserve(items.size());
+  for (auto& [id, item] : items) out.push_back(std::move(item));
+  return out;
+}
+
 }  // namespace
+
+struct Client::Call {
+  http::Method method = http::Method::kGet;
+  std::string path;          // under V1.0/, rebuilt on the current zone for every attempt
+  std::string absolute_url;  // instead of path: a nextPageUrl already checked against the zone
+  std::string body;
+  RequestKind kind = RequestKind::kRead;
+  std::string context;  // names the call in messages
+  bool budgeted = true;
+};
 
 Client::Client(ClientOptions options, std::shared_ptr<http::Transport> transport)
     : options_(std::move(options)), transport_(std::move(transport)) {}
@@ -75,15 +140,22 @@ Result<std::shared_ptr<Client>> Client::create(ClientOptions options,
     return Error(ErrorCode::kInvalidArgument, "autotask.zone_lookup_url must be an https URL");
   }
   if (options.max_pages == 0) options.max_pages = 1;
+  if (options.retry.max_attempts < 1) options.retry.max_attempts = 1;
+  if (options.limits.max_in_flight_per_endpoint < 1) options.limits.max_in_flight_per_endpoint = 1;
   return std::shared_ptr<Client>(new Client(std::move(options), std::move(transport)));
 }
 
-Result<http::Response> Client::send(http::Method method, const std::string& url,
-                                    std::string body) {
+std::vector<std::string> Client::secrets() const {
+  return {options_.credentials.secret, options_.credentials.username,
+          options_.credentials.integration_code};
+}
+
+Result<http::Response> Client::send_once(http::Method method, const std::string& url,
+                                         const std::string& body, int attempt) {
   http::Request req;
   req.method = method;
   req.url = url;
-  req.body = std::move(body);
+  req.body = body;
   req.headers.set("Accept", "application/json");
   if (!req.body.empty() || method == http::Method::kPost || method == http::Method::kPatch) {
     req.headers.set("Content-Type", "application/json; charset=utf-8");
@@ -91,6 +163,7 @@ Result<http::Response> Client::send(http::Method method, const std::string& url,
 
   // Credentials go only to the zone's own origin.
   const bool to_zone = [&] {
+    std::lock_guard lock(zone_mutex_);
     if (!zone_) return false;
     auto a = origin_of(url);
     auto b = origin_of(zone_->url);
@@ -109,39 +182,33 @@ Result<http::Response> Client::send(http::Method method, const std::string& url,
                       std::chrono::steady_clock::now() - started)
                       .count();
   if (options_.logger.enabled(LogLevel::kDebug)) {
+    // Headers only from an allow-list: never a credential, never a body.
     std::string line = std::string(http::to_string(method)) + " " + loggable_path(url) + " -> ";
     line += result ? std::to_string(result->status) : std::string(to_string(result.error().code));
-    line += " in " + std::to_string(ms) + " ms (attempt 1)";
-    options_.logger.debug(line);
+    line += " in " + std::to_string(ms) + " ms (attempt " + std::to_string(attempt) + ")";
+    if (result) {
+      for (const char* name : {"Retry-After", "Content-Type"}) {
+        if (auto v = result->headers.get(name)) line += "; " + std::string(name) + ": " + std::string(*v);
+      }
+    }
+    options_.logger.debug(redact(std::move(line), secrets()));
   }
   if (!result) {
     Error e = std::move(result).error();
-    e.message = redact(std::move(e.message), {options_.credentials.secret,
-                                               options_.credentials.username,
-                                               options_.credentials.integration_code});
+    e.message = redact(std::move(e.message), secrets());
     return e;
   }
   return result;
 }
 
-Result<Zone> Client::zone() {
-  std::lock_guard lock(zone_mutex_);
-  if (zone_) return *zone_;
-  if (options_.base_url) {
-    zone_ = Zone{"(configured)", *options_.base_url, "", 0};
-    return *zone_;
-  }
-
+Result<Zone> Client::lookup_zone() {
   boost::urls::url url(options_.zone_lookup_url);
   // Every reserved character is percent-encoded: a raw '+' would reach Autotask as a space.
   url.encoded_params().set(
       "user", boost::urls::encode(options_.credentials.username, boost::urls::unreserved_chars));
-  auto r = send(http::Method::kGet, std::string(url.buffer()), {});
-  const std::vector<std::string> secrets{options_.credentials.secret,
-                                         options_.credentials.username,
-                                         options_.credentials.integration_code};
+  auto r = send_once(http::Method::kGet, std::string(url.buffer()), {}, 1);
   if (!r) return std::move(r).error();
-  if (auto e = classify_response(*r, "zone lookup", secrets)) {
+  if (auto e = classify_response(*r, "zone lookup", secrets())) {
     if (r->status == 500 && e->code == ErrorCode::kValidation) e->code = ErrorCode::kAuthentication;
     return std::move(*e);
   }
@@ -157,6 +224,15 @@ Result<Zone> Client::zone() {
   if (!is_https_url(**url_field)) {
     return Error(ErrorCode::kSecurity, "zone lookup: the zone url is not an https URL");
   }
+  // Autotask's own lookup may only send us to one of its zones; a configured lookup is trusted.
+  if (is_autotask_lookup(options_.zone_lookup_url)) {
+    const auto zone_origin = origin_of(**url_field);
+    if (!zone_origin || !is_autotask_zone_host(zone_origin->host) || zone_origin->port != "443") {
+      return Error(ErrorCode::kSecurity,
+                   "zone lookup: the zone " + (zone_origin ? zone_origin->host : std::string("?")) +
+                       " is not an Autotask zone (https://webservicesN.autotask.net)");
+    }
+  }
   Zone z;
   z.url = with_trailing_slash(**url_field);
   if (auto n = json::read_string(o, "zoneName", "zoneInformation"); n && n->has_value()) {
@@ -166,42 +242,226 @@ Result<Zone> Client::zone() {
     z.web_url = **w;
   }
   if (auto ci = json::read_int(o, "ci", "zoneInformation"); ci && ci->has_value()) z.ci = **ci;
-  zone_ = z;
   options_.logger.info("Autotask zone " + z.zone_name + " at " + z.url);
   return z;
+}
+
+Result<Zone> Client::zone() {
+  std::unique_lock lock(zone_mutex_);
+  const auto now = options_.environment.current_time();
+  if (zone_ && (options_.base_url || now < zone_expires_)) return *zone_;
+  if (options_.base_url) {
+    zone_ = Zone{"(configured)", *options_.base_url, "", 0};
+    return *zone_;
+  }
+  zone_.reset();
+  lock.unlock();
+  // The lookup runs without the lock (it is a network call); concurrent first callers may each
+  // look up, and the first answer is kept.
+  auto z = lookup_zone();
+  if (!z) return std::move(z).error();
+  lock.lock();
+  if (!zone_) {
+    zone_ = *z;
+    zone_expires_ = now + options_.zone_ttl;
+  }
+  return *zone_;
+}
+
+void Client::forget_zone(const std::string& url) {
+  std::lock_guard lock(zone_mutex_);
+  if (zone_ && zone_->url == url) zone_.reset();
+}
+
+std::string Client::tenant_key() const {
+  std::lock_guard lock(zone_mutex_);
+  const std::string base = zone_ ? lower(zone_->url) : lower(options_.zone_lookup_url);
+  return base + "|" + std::to_string(std::hash<std::string>{}(options_.credentials.integration_code));
 }
 
 Result<std::string> Client::entity_url(std::string_view path) {
   auto z = zone();
   if (!z) {
-    // The call itself was never sent, whatever became of the zone lookup.
     Error e = std::move(z).error();
-    e.request_sent = false;
+    e.request_sent = false;  // the call itself never went out
     return e;
   }
   return z->url + "V1.0/" + std::string(path);
 }
 
-Result<std::vector<bj::object>> Client::query(std::string_view entity, const Query& q) {
-  if (auto valid = q.validate(); !valid) return std::move(valid).error();
-  auto url = entity_url(std::string(entity) + "/query");
+Result<BudgetStatus> Client::refresh_budget() {
+  auto url = entity_url("ThresholdInformation");
   if (!url) return std::move(url).error();
+  auto state = detail::BudgetState::for_key(tenant_key());
+  Result<http::Response> r = [&] {
+    // Autotask does not exempt this endpoint from thread limiting: poll it one at a time.
+    detail::GateHold hold(detail::EndpointGate::for_key(tenant_key() + "|thresholdinformation"), 1);
+    return send_once(http::Method::kGet, *url, {}, 1);
+  }();
+  const auto now = options_.environment.current_time();
+  std::optional<Error> e = r ? classify_response(*r, "ThresholdInformation", secrets())
+                             : std::optional<Error>(r.error());
+  if (e) {
+    state->finish_poll(std::nullopt, std::nullopt, now);
+    return std::move(*e);
+  }
+  auto v = json::parse(r->body);
+  std::optional<std::int64_t> threshold, used;
+  if (v && v->is_object()) {
+    if (auto t = json::read_int(v->get_object(), "externalRequestThreshold", "ThresholdInformation");
+        t && t->has_value()) {
+      threshold = **t;
+    }
+    if (auto c = json::read_int(v->get_object(), "currentTimeframeRequestCount",
+                                "ThresholdInformation");
+        c && c->has_value()) {
+      used = **c;
+    }
+  }
+  state->finish_poll(threshold, used, now);
+  if (!threshold || !used) {
+    return Error(ErrorCode::kProtocol, "ThresholdInformation: the answer has no request counts");
+  }
+  options_.logger.debug("hourly request budget: " + std::to_string(*used) + " of " +
+                        std::to_string(*threshold) + " used");
+  return BudgetStatus{*threshold, *used};
+}
 
-  const std::string body = json::serialize(q.to_json());
-  const std::string context = "query " + std::string(entity);
-  const std::vector<std::string> secrets{options_.credentials.secret,
-                                         options_.credentials.username,
-                                         options_.credentials.integration_code};
-  const auto zone_origin = origin_of(zone_->url);
+std::optional<BudgetStatus> Client::budget() const {
+  const auto snap = detail::BudgetState::for_key(tenant_key())->snapshot();
+  if (!snap.threshold || !snap.used) return std::nullopt;
+  return BudgetStatus{*snap.threshold, *snap.used + snap.sent_since_poll};
+}
 
-  std::vector<bj::object> items;
-  std::string next = *url;
-  for (std::size_t page = 1;; ++page) {
-    auto r = send(http::Method::kPost, next, body);
-    if (!r) return std::move(r).error();
-    if (auto e = classify_response(*r, context + " (page " + std::to_string(page) + ")", secrets)) {
+Result<void> Client::check_budget() {
+  const LimitPolicy& p = options_.limits;
+  if (!p.watch_budget) return {};
+  auto state = detail::BudgetState::for_key(tenant_key());
+  if (state->begin_poll(p, options_.environment.current_time())) {
+    // A failed poll leaves the last known figures in place; the call itself goes on.
+    (void)refresh_budget();
+  }
+  const auto snap = state->snapshot();
+  if (snap.threshold && snap.used && *snap.threshold > 0) {
+    const std::int64_t used = *snap.used + snap.sent_since_poll;
+    const double share = static_cast<double>(used) / static_cast<double>(*snap.threshold);
+    if (share >= p.stop_share) {
+      Error e(ErrorCode::kRateLimited,
+              "the tenant has used " + std::to_string(used) + " of its " +
+                  std::to_string(*snap.threshold) +
+                  " Autotask requests this hour; autotask_sync stops at " +
+                  std::to_string(static_cast<int>(p.stop_share * 100)) +
+                  "% so that the other integrations on the tenant keep working; run again later");
+      e.retry_after = std::chrono::minutes(10);
+      options_.logger.warn(e.message);
+      return e;
+    }
+    if (share >= p.slow_down_share) options_.environment.wait(p.slow_down_delay);
+  }
+  state->count_request();
+  return {};
+}
+
+Result<http::Response> Client::call(Call& c) {
+  bool relooked = false;
+  std::chrono::milliseconds waited{0};
+  for (int attempt = 1;; ++attempt) {
+    std::string url = c.absolute_url;
+    if (url.empty()) {
+      auto u = entity_url(c.path);
+      if (!u) return std::move(u).error();
+      url = std::move(*u);
+    }
+    if (c.budgeted) {
+      if (auto b = check_budget(); !b) return std::move(b).error();
+    }
+
+    const std::string endpoint =
+        endpoint_of(c.path.empty() ? std::string_view(c.context) : std::string_view(c.path));
+    Result<http::Response> r = [&] {
+      detail::GateHold hold(detail::EndpointGate::for_key(tenant_key() + "|" + endpoint),
+                            options_.limits.max_in_flight_per_endpoint);
+      return send_once(c.method, url, c.body, attempt);
+    }();
+    std::optional<Error> e = r ? classify_response(*r, c.context, secrets())
+                               : std::optional<Error>(r.error());
+    if (!e) return r;
+    if (r) {
+      if (auto ra = r->headers.get("Retry-After")) {
+        e->retry_after = parse_retry_after(*ra, options_.environment.current_time());
+      }
+    }
+
+    // A 401 may mean the tenant moved to another zone: look it up again once.
+    if (e->code == ErrorCode::kAuthentication && e->http_status == 401 && !relooked &&
+        !options_.base_url && c.absolute_url.empty()) {
+      relooked = true;
+      const std::string old_zone = url.substr(0, url.size() - c.path.size() - 5);
+      forget_zone(old_zone);
+      options_.logger.info(c.context + ": HTTP 401; looking the zone up again");
+      continue;
+    }
+    if (attempt >= options_.retry.max_attempts || !options_.retry.retryable(*e, c.kind)) {
       return std::move(*e);
     }
+    const auto wait = options_.backoff.delay(attempt, *e, e->retry_after,
+                                             options_.environment.uniform());
+    if (waited + wait > options_.retry.total_budget) {
+      e->message += "; not retried: the wait of " + std::to_string(wait.count() / 1000) +
+                    " s would pass the retry budget";
+      if (!e->retry_after) e->retry_after = wait;
+      return std::move(*e);
+    }
+    options_.logger.info(c.context + ": " + to_string(e->code) + ", retrying in " +
+                         std::to_string(wait.count()) + " ms (attempt " +
+                         std::to_string(attempt + 1) + " of " +
+                         std::to_string(options_.retry.max_attempts) + ")");
+    options_.environment.wait(wait);
+    waited += wait;
+  }
+}
+
+Result<std::vector<bj::object>> Client::query_pages(std::string_view entity, const Query& q,
+                                                    Paging paging) {
+  if (auto valid = q.validate(); !valid) return std::move(valid).error();
+  auto first_url = entity_url(std::string(entity) + "/query");
+  if (!first_url) return std::move(first_url).error();
+  const std::string context = "query " + std::string(entity);
+  const auto zone_origin = origin_of(*first_url);
+
+  std::vector<bj::object> items;
+  Query page_query = q;
+  const int page_size = q.max_records.value_or(500);
+  std::optional<Id> last_id;
+  std::string next;  // a nextPageUrl, once page 1 is in
+  for (std::size_t page = 1;; ++page) {
+    if (page > options_.max_pages) {
+      return Error(ErrorCode::kProtocol, context + ": more than " +
+                                             std::to_string(options_.max_pages) +
+                                             " pages; the listing was stopped");
+    }
+    Call c;
+    c.method = http::Method::kPost;
+    c.kind = RequestKind::kRead;
+    c.context = context + " (page " + std::to_string(page) + ")";
+    if (paging == Paging::kIdCursor) {
+      page_query = q;
+      page_query.max_records = page_size;
+      if (last_id) page_query.filter.push_back(Filter::condition(Op::kGt, "id", *last_id));
+      c.path = std::string(entity) + "/query";
+      c.body = json::serialize(page_query.to_json());
+    } else {
+      c.body = json::serialize(q.to_json());
+      if (next.empty()) {
+        c.path = std::string(entity) + "/query";
+      } else {
+        c.absolute_url = next;
+        c.path = std::string(entity) + "/query/next";
+      }
+    }
+    auto r = call(c);
+    if (!r) return std::move(r).error();
+
     auto v = json::parse(r->body);
     if (!v || !v->is_object()) {
       return Error(ErrorCode::kProtocol, context + ": the answer is not a JSON object");
@@ -211,13 +471,21 @@ Result<std::vector<bj::object>> Client::query(std::string_view entity, const Que
     if (!page_items || !page_items->is_array()) {
       return Error(ErrorCode::kProtocol, context + ": the answer has no items array");
     }
+    std::size_t count = 0;
     for (const auto& item : page_items->get_array()) {
       if (!item.is_object()) {
         return Error(ErrorCode::kProtocol, context + ": an item is not a JSON object");
       }
+      if (auto id = item_id(item.get_object()); id && (!last_id || *id > *last_id)) last_id = id;
       items.push_back(item.get_object());
+      ++count;
     }
 
+    if (paging == Paging::kIdCursor) {
+      if (count < static_cast<std::size_t>(page_size)) return items;
+      if (!last_id) return Error(ErrorCode::kProtocol, context + ": items carry no id to page by");
+      continue;
+    }
     const bj::value* details = json::find_ci(o, "pageDetails");
     const bj::value* next_url = details && details->is_object()
                                     ? json::find_ci(details->get_object(), "nextPageUrl")
@@ -236,89 +504,278 @@ Result<std::vector<bj::object>> Client::query(std::string_view entity, const Que
               context + ": nextPageUrl points outside the Autotask zone (" +
                   redact(next_origin ? next_origin->scheme + "://" + next_origin->host
                                      : std::string("unparseable URL"),
-                         secrets) +
+                         secrets()) +
                   "); refusing to send credentials there");
       e.request_sent = false;
       options_.logger.warn(e.message);
       return e;
     }
-    if (page >= options_.max_pages) {
-      return Error(ErrorCode::kProtocol, context + ": more than " +
-                                             std::to_string(options_.max_pages) +
-                                             " pages; the listing was stopped");
+  }
+}
+
+Result<std::vector<bj::object>> Client::query(std::string_view entity, const Query& q,
+                                              Paging paging) {
+  const auto big = oversized_condition(q);
+  if (!big) {
+    auto items = query_pages(entity, q, paging);
+    if (!items) return items;
+    std::map<Id, bj::object> by_id;
+    std::vector<bj::object> without_id;
+    for (auto& item : *items) {
+      if (auto id = item_id(item)) {
+        by_id.emplace(*id, std::move(item));
+      } else {
+        without_id.push_back(std::move(item));
+      }
+    }
+    auto out = sorted_by_id(std::move(by_id));
+    for (auto& item : without_id) out.push_back(std::move(item));
+    return out;
+  }
+
+  // Split the oversized condition into parts of at most 500 and combine the parts' results:
+  // `in` and or-groups by union, `notIn` by intersection.
+  const Filter& f = q.filter[*big];
+  std::vector<Filter> parts;
+  bool intersect = false;
+  if (f.is_group()) {
+    const auto& items = f.items();
+    for (std::size_t i = 0; i < items.size(); i += 500) {
+      const auto end = std::min(items.size(), i + 500);
+      parts.push_back(Filter::any_of(std::vector<Filter>(
+          items.begin() + static_cast<std::ptrdiff_t>(i),
+          items.begin() + static_cast<std::ptrdiff_t>(end))));
+    }
+  } else {
+    intersect = *f.op() == Op::kNotIn;
+    const bj::array& values = f.value().get_array();
+    for (std::size_t i = 0; i < values.size(); i += 500) {
+      bj::array chunk(values.begin() + static_cast<std::ptrdiff_t>(i),
+                      values.begin() + static_cast<std::ptrdiff_t>(std::min(values.size(), i + 500)));
+      Filter part = Filter::condition(*f.op(), f.field(), std::move(chunk));
+      if (f.is_udf()) part.udf();
+      parts.push_back(std::move(part));
     }
   }
+
+  std::map<Id, bj::object> merged;
+  std::map<Id, std::size_t> seen;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    Query sub = q;
+    sub.filter[*big] = parts[i];
+    auto items = query(entity, sub, paging);
+    if (!items) return std::move(items).error();
+    for (auto& item : *items) {
+      const auto id = item_id(item);
+      if (!id) return Error(ErrorCode::kProtocol, "query " + std::string(entity) +
+                                                      ": items carry no id to merge by");
+      if (++seen[*id] == 1) merged.emplace(*id, std::move(item));
+    }
+  }
+  if (intersect) {
+    for (auto it = merged.begin(); it != merged.end();) {
+      it = seen[it->first] == parts.size() ? std::next(it) : merged.erase(it);
+    }
+  }
+  return sorted_by_id(std::move(merged));
 }
 
 Result<std::vector<bj::object>> Client::query_in(std::string_view entity, const std::string& field,
                                                  const std::vector<std::int64_t>& ids,
                                                  const Query& extra) {
-  std::map<Id, bj::object> merged;
-  std::vector<bj::object> without_id;
-  for (const Query& q : split_in_query(extra, field, ids)) {
-    auto part = query(entity, q);
-    if (!part) return std::move(part).error();
-    for (auto& item : *part) {
-      auto id = json::read_int(item, "id", entity);
-      if (id && id->has_value()) {
-        merged.emplace(**id, std::move(item));
-      } else {
-        without_id.push_back(std::move(item));
-      }
+  if (ids.empty()) return std::vector<bj::object>();
+  std::vector<std::int64_t> unique = ids;
+  std::sort(unique.begin(), unique.end());
+  unique.erase(std::unique(unique.begin(), unique.end()), unique.end());
+  Query q = extra;
+  q.filter.push_back(Filter::in(field, std::move(unique)));
+  return query(entity, q);
+}
+
+Result<std::int64_t> Client::count(std::string_view entity, const Query& q) {
+  if (auto valid = q.validate(); !valid) return std::move(valid).error();
+  Call c;
+  c.method = http::Method::kPost;
+  c.path = std::string(entity) + "/query/count";
+  c.body = json::serialize(q.to_json());
+  c.context = "count " + std::string(entity);
+  auto r = call(c);
+  if (!r) return std::move(r).error();
+  auto v = json::parse(r->body);
+  if (v && v->is_object()) {
+    if (auto n = json::read_int(v->get_object(), "queryCount", c.context); n && n->has_value()) {
+      return **n;
     }
   }
-  std::vector<bj::object> out;
-  out.reserve(merged.size() + without_id.size());
-  for (auto& [id, item] : merged) out.push_back(std::move(item));
-  for (auto& item : without_id) out.push_back(std::move(item));
-  return out;
+  return Error(ErrorCode::kProtocol, c.context + ": the answer has no queryCount");
 }
 
 Result<std::optional<bj::object>> Client::get(std::string_view entity, Id id) {
-  const std::string path = std::string(entity) + "/" + std::to_string(id);
-  auto url = entity_url(path);
-  if (!url) return std::move(url).error();
-  auto r = send(http::Method::kGet, *url, {});
-  if (!r) return std::move(r).error();
-  if (r->status == 404 && is_json_response(*r)) return std::optional<bj::object>();
-  if (auto e = classify_response(*r, "GET " + path,
-                                 {options_.credentials.secret, options_.credentials.username,
-                                  options_.credentials.integration_code})) {
-    return std::move(*e);
+  Call c;
+  c.method = http::Method::kGet;
+  c.path = std::string(entity) + "/" + std::to_string(id);
+  c.context = "GET " + c.path;
+  auto r = call(c);
+  if (!r) {
+    if (r.error().code == ErrorCode::kNotFound) return std::optional<bj::object>();
+    return std::move(r).error();
   }
   auto v = json::parse(r->body);
-  if (!v || !v->is_object()) return Error(ErrorCode::kProtocol, "GET " + path + ": not JSON");
+  if (!v || !v->is_object()) return Error(ErrorCode::kProtocol, c.context + ": not JSON");
   const bj::value* item = json::find_ci(v->get_object(), "item");
   if (!item || item->is_null()) return std::optional<bj::object>();
-  if (!item->is_object()) return Error(ErrorCode::kProtocol, "GET " + path + ": item is not an object");
+  if (!item->is_object()) return Error(ErrorCode::kProtocol, c.context + ": item is not an object");
   return std::optional<bj::object>(item->get_object());
 }
 
 Result<Id> Client::create(std::string_view path, const bj::object& body) {
-  auto url = entity_url(path);
-  if (!url) return std::move(url).error();
-  const std::string context = "POST " + std::string(path);
-  auto r = send(http::Method::kPost, *url, json::serialize(body));
+  Call c;
+  c.method = http::Method::kPost;
+  c.path = std::string(path);
+  c.body = json::serialize(body);
+  c.kind = RequestKind::kCreate;
+  c.context = "POST " + std::string(path);
+  auto r = call(c);
   if (!r) return std::move(r).error();
-  if (auto e = classify_response(*r, context,
-                                 {options_.credentials.secret, options_.credentials.username,
-                                  options_.credentials.integration_code})) {
-    return std::move(*e);
-  }
   auto v = json::parse(r->body);
   if (!v || !v->is_object()) {
-    Error e(ErrorCode::kProtocol, context + ": the answer is not a JSON object");
+    Error e(ErrorCode::kProtocol, c.context + ": the answer is not a JSON object");
     e.request_sent = true;
     return e;
   }
-  auto id = json::read_int(v->get_object(), "itemId", context);
+  auto id = json::read_int(v->get_object(), "itemId", c.context);
   if (!id || !id->has_value()) {
-    Error e(ErrorCode::kProtocol, context + ": the answer has no itemId");
+    Error e(ErrorCode::kProtocol, c.context + ": the answer has no itemId");
     e.request_sent = true;
     e.http_status = r->status;
     return e;
   }
   return **id;
+}
+
+Result<void> Client::update(std::string_view path, Id id, const bj::object& fields) {
+  bj::object body = fields;
+  body["id"] = id;
+  Call c;
+  c.method = http::Method::kPatch;
+  c.path = std::string(path);
+  c.body = json::serialize(body);
+  c.kind = RequestKind::kUpdate;
+  c.context = "PATCH " + std::string(path) + " id " + std::to_string(id);
+  auto r = call(c);
+  if (!r) return std::move(r).error();
+  return {};
+}
+
+Result<bool> Client::update_changed(std::string_view path, Id id, const bj::object& before,
+                                    const bj::object& after) {
+  bj::object changes;
+  for (const auto& kv : after) {
+    if (lower(std::string(kv.key())) == "id") continue;
+    const bj::value* old = json::find_ci(before, kv.key());
+    if (!old || *old != kv.value()) changes[kv.key()] = kv.value();
+  }
+  if (changes.empty()) return false;
+  auto r = update(path, id, changes);
+  if (!r) return std::move(r).error();
+  return true;
+}
+
+Result<EntityInfo> Client::entity_info(std::string_view entity) {
+  const auto now = options_.environment.current_time();
+  {
+    std::lock_guard lock(metadata_mutex_);
+    if (auto it = info_cache_.find(entity); it != info_cache_.end() && now < it->second.expires) {
+      return it->second.info;
+    }
+  }
+  Call c;
+  c.path = std::string(entity) + "/entityInformation";
+  c.context = "GET " + c.path;
+  auto r = call(c);
+  if (!r) return std::move(r).error();
+  auto v = json::parse(r->body);
+  if (!v) return std::move(v).error();
+  auto info = EntityInfo::from_json(*v);
+  if (!info) return info;
+  std::lock_guard lock(metadata_mutex_);
+  info_cache_[std::string(entity)] = CachedInfo{*info, now + options_.metadata_ttl};
+  return info;
+}
+
+Result<std::vector<FieldInfo>> Client::load_fields(std::string_view entity, bool force) {
+  const auto now = options_.environment.current_time();
+  if (!force) {
+    std::lock_guard lock(metadata_mutex_);
+    if (auto it = fields_cache_.find(entity); it != fields_cache_.end() && now < it->second.expires) {
+      return it->second.fields;
+    }
+  }
+  Call c;
+  c.path = std::string(entity) + "/entityInformation/fields";
+  c.context = "GET " + c.path;
+  auto r = call(c);
+  if (!r) return std::move(r).error();
+  auto v = json::parse(r->body);
+  if (!v) return std::move(v).error();
+  auto fields = fields_from_json(*v);
+  if (!fields) return fields;
+  std::lock_guard lock(metadata_mutex_);
+  fields_cache_[std::string(entity)] = CachedFields{*fields, now + options_.metadata_ttl};
+  return fields;
+}
+
+Result<std::vector<FieldInfo>> Client::fields(std::string_view entity) {
+  return load_fields(entity, false);
+}
+
+Result<std::int64_t> Client::picklist_value(std::string_view entity, std::string_view field,
+                                            std::string_view label_or_value) {
+  const std::string wanted = lower(std::string(label_or_value));
+  for (int pass = 0; pass < 2; ++pass) {
+    // The second pass refreshes the cache once: the value may have been added since.
+    auto fields = load_fields(entity, pass == 1);
+    if (!fields) return std::move(fields).error();
+    const FieldInfo* f = find_field(*fields, field);
+    if (!f) {
+      if (pass == 0) continue;
+      return Error(ErrorCode::kInvalidArgument,
+                   std::string(entity) + " has no field '" + std::string(field) + "'");
+    }
+    if (!f->is_picklist) {
+      return Error(ErrorCode::kInvalidArgument,
+                   std::string(entity) + "." + f->name + " is not a picklist");
+    }
+    for (const auto& pv : f->picklist_values) {
+      if (lower(pv.label) != wanted && pv.value != label_or_value) continue;
+      if (!pv.is_active) {
+        std::string active;
+        for (const auto& a : f->picklist_values) {
+          if (a.is_active) active += (active.empty() ? "" : ", ") + a.label;
+        }
+        return Error(ErrorCode::kInvalidArgument,
+                     std::string(entity) + "." + f->name + ": '" + pv.label +
+                         "' is inactive in this tenant; active values: " + active);
+      }
+      try {
+        return std::stoll(pv.value);
+      } catch (...) {
+        return Error(ErrorCode::kProtocol, std::string(entity) + "." + f->name +
+                                               ": picklist value '" + pv.value +
+                                               "' is not an integer");
+      }
+    }
+    if (pass == 1) {
+      std::string active;
+      for (const auto& a : f->picklist_values) {
+        if (a.is_active) active += (active.empty() ? "" : ", ") + a.label;
+      }
+      return Error(ErrorCode::kInvalidArgument,
+                   std::string(entity) + "." + f->name + ": no value '" +
+                       std::string(label_or_value) + "'; active values: " + active);
+    }
+  }
+  return Error(ErrorCode::kInternal, "picklist lookup fell through");
 }
 
 }  // namespace autotask_sync

@@ -120,6 +120,10 @@ struct Tenant {
   ClientOptions options() const {
     ClientOptions o;
     o.credentials = {kUser, kSecret, kCode};
+    // These tests count single requests: retries and the budget poll have tests of their own.
+    o.retry.max_attempts = 1;
+    o.limits.watch_budget = false;
+    o.environment.sleep = [](std::chrono::milliseconds) {};
     auto sink = log_sink;
     o.logger = at::Logger(
         [sink](at::LogLevel level, std::string_view line) {

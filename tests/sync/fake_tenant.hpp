@@ -129,6 +129,9 @@ inline std::shared_ptr<http::MockTransport> serve(std::shared_ptr<Tenant> t) {
 inline std::shared_ptr<Client> client_for(std::shared_ptr<http::MockTransport> mock) {
   ClientOptions o;
   o.credentials = {"sync-api@example.com", "s3cret-value", "INTEGRATION-CODE"};
+  // The sync's own request counts are asserted; the budget poll is tested with the client.
+  o.limits.watch_budget = false;
+  o.retry.max_attempts = 1;
   return Client::create(o, mock).value();
 }
 

@@ -6,7 +6,9 @@
 // texts. No Error ever contains a credential: the layers that build them redact first.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -42,6 +44,8 @@ struct Error {
   int http_status = 0;                     // 0 when no HTTP response was received
   std::vector<std::string> server_errors;  // Autotask's `errors[]` texts, credentials redacted
   bool request_sent = false;  // the request may have reached the server (matters for creates)
+  // For kRateLimited and kThreadLimit: how long the server (or the budget) suggests waiting.
+  std::optional<std::chrono::milliseconds> retry_after;
 
   Error() = default;
   Error(ErrorCode c, std::string msg) : code(c), message(std::move(msg)) {}
