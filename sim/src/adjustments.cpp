@@ -1,14 +1,15 @@
 #include "adjustments.hpp"
 
-#include <algorithm>
+#include "api_error.hpp"
+#include "schema.hpp"
+
 #include <autotask_sync/model/date.hpp>
 #include <autotask_sync/model/decimal.hpp>
 #include <autotask_sync/model/json_util.hpp>
+
+#include <algorithm>
 #include <limits>
 #include <vector>
-
-#include "api_error.hpp"
-#include "schema.hpp"
 
 namespace autotask_sim::detail {
 

@@ -3,15 +3,17 @@
 // service (the implicit line an integration must avoid).
 #pragma once
 
+#include "store.hpp"
+
 #include <autotask_sim/simulator.hpp>
 #include <autotask_sync/core/result.hpp>
+
 #include <boost/json/object.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
-
-#include "store.hpp"
 
 namespace autotask_sim::detail {
 

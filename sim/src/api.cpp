@@ -1,20 +1,23 @@
 #include "api.hpp"
 
-#include <algorithm>
-#include <autotask_sync/model/date.hpp>
-#include <autotask_sync/model/json_util.hpp>
-#include <boost/json/serialize.hpp>
-#include <boost/url/encode.hpp>
-#include <boost/url/parse.hpp>
-#include <boost/url/rfc/unreserved_chars.hpp>
-#include <charconv>
-#include <cstdio>
-#include <exception>
-
+#include "adjustments.hpp"
 #include "api_error.hpp"
 #include "filter.hpp"
 #include "schema.hpp"
 #include "text.hpp"
+
+#include <autotask_sync/model/date.hpp>
+#include <autotask_sync/model/json_util.hpp>
+
+#include <boost/json/serialize.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <exception>
 
 namespace autotask_sim::detail {
 
@@ -634,7 +637,7 @@ Api::Api(ApiConfig config, Tenant tenant) : config_(std::move(config)), store_(s
 
 ApiResponse Api::handle(const ApiRequest& request) {
   try {
-    return authenticated(request);
+    return respond(request);
   } catch (const std::exception& e) {
     // A defect of the simulator answers like Autotask's own unexpected errors, not a dropped
     // connection, so the test that hit it says what happened.
@@ -643,7 +646,7 @@ ApiResponse Api::handle(const ApiRequest& request) {
   }
 }
 
-ApiResponse Api::authenticated(const ApiRequest& request) {
+ApiResponse Api::respond(const ApiRequest& request) {
   if (config_.max_target_length != 0 && request.target.size() > config_.max_target_length) {
     // The front end refuses over-long URLs before the API sees them, with an HTML page.
     ApiResponse r;

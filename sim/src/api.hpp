@@ -2,7 +2,10 @@
 // response out. The server holds the simulator's lock around handle().
 #pragma once
 
+#include "store.hpp"
+
 #include <autotask_sim/simulator.hpp>
+
 #include <chrono>
 #include <cstddef>
 #include <deque>
@@ -11,9 +14,6 @@
 #include <string>
 #include <utility>
 #include <vector>
-
-#include "adjustments.hpp"
-#include "store.hpp"
 
 namespace autotask_sim::detail {
 
@@ -59,7 +59,7 @@ class Api {
   const Store& store() const noexcept { return store_; }
 
  private:
-  ApiResponse authenticated(const ApiRequest& request);
+  ApiResponse respond(const ApiRequest& request);
 
   ApiConfig config_;
   Store store_;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <autotask_sync/core/result.hpp>
+
 #include <string>
 
 namespace autotask_sim::detail {

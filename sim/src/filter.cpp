@@ -1,15 +1,16 @@
 #include "filter.hpp"
 
-#include <array>
+#include "api_error.hpp"
+#include "text.hpp"
+
 #include <autotask_sync/model/date.hpp>
 #include <autotask_sync/model/json_util.hpp>
+
+#include <array>
 #include <charconv>
 #include <optional>
 #include <set>
 #include <utility>
-
-#include "api_error.hpp"
-#include "text.hpp"
 
 namespace autotask_sim::detail {
 

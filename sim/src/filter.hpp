@@ -8,14 +8,16 @@
 // satisfy only notExist (as in SQL, noteq and notIn do not match null).
 #pragma once
 
+#include "schema.hpp"
+
 #include <autotask_sync/core/result.hpp>
+
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
+
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include "schema.hpp"
 
 namespace autotask_sim::detail {
 

@@ -1,10 +1,12 @@
 // autotask-sim: the Autotask REST API simulator as a stand-alone server, for integrators and for
 // trying the CLI against something that behaves like Autotask.
-#include <CLI/CLI.hpp>
-#include <atomic>
 #include <autotask_sim/simulator.hpp>
 #include <autotask_sim/tenant.hpp>
 #include <autotask_sync/model/date.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <fstream>

@@ -1,8 +1,8 @@
 #include "schema.hpp"
 
-#include <array>
-
 #include "text.hpp"
+
+#include <array>
 
 namespace autotask_sim::detail {
 

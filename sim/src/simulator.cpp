@@ -1,8 +1,12 @@
 // The HTTPS server: Beast over Asio SSL, one coroutine per connection on its own strand, a few
 // io_context threads, and the Api handling each request whole under the state lock.
-#include <openssl/ssl.h>
-
 #include <autotask_sim/simulator.hpp>
+
+#include "api.hpp"
+#include "schema.hpp"
+#include "text.hpp"
+#include "tls_certificate.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -16,14 +20,12 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+
+#include <openssl/ssl.h>
+
 #include <fstream>
 #include <mutex>
-#include <sstream>
 #include <thread>
-
-#include "api.hpp"
-#include "schema.hpp"
-#include "tls_certificate.hpp"
 
 namespace autotask_sim {
 
@@ -48,14 +50,6 @@ constexpr auto kTuple = net::as_tuple(net::use_awaitable);
 
 Error invalid(std::string message) {
   return Error(ErrorCode::kInvalidArgument, std::move(message));
-}
-
-Result<std::string> read_file(const std::string& path, std::string_view what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return invalid(std::string(what) + " '" + path + "' cannot be read");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 std::string host_for_url(const net::ip::address& address) {
@@ -333,9 +327,9 @@ Result<std::unique_ptr<Simulator>> Simulator::start(SimulatorOptions options, Te
   auto impl = std::make_unique<Impl>();
   std::string key_pem;
   if (options.cert_file) {
-    auto cert = read_file(*options.cert_file, "certificate file");
+    auto cert = detail::read_text_file(*options.cert_file, "certificate file");
     if (!cert) return std::move(cert).error();
-    auto key = read_file(*options.key_file, "key file");
+    auto key = detail::read_text_file(*options.key_file, "key file");
     if (!key) return std::move(key).error();
     impl->certificate_pem = std::move(*cert);
     key_pem = std::move(*key);

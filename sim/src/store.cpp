@@ -36,13 +36,16 @@ json::array& Store::rows(std::string_view entity) {
   return it->second;
 }
 
-const json::object* Store::find(std::string_view entity, std::int64_t id) const {
-  const json::array& table = rows(entity);
+const json::object* find_by_id(const json::array& rows, std::int64_t id) {
   auto it =
-      std::lower_bound(table.begin(), table.end(), id,
+      std::lower_bound(rows.begin(), rows.end(), id,
                        [](const json::value& row, std::int64_t want) { return id_of(row) < want; });
-  if (it == table.end() || id_of(*it) != id) return nullptr;
+  if (it == rows.end() || id_of(*it) != id) return nullptr;
   return &it->get_object();
+}
+
+const json::object* Store::find(std::string_view entity, std::int64_t id) const {
+  return find_by_id(rows(entity), id);
 }
 
 json::object* Store::find(std::string_view entity, std::int64_t id) {

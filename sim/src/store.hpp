@@ -4,14 +4,19 @@
 #pragma once
 
 #include <autotask_sim/tenant.hpp>
+
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+
 #include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
 
 namespace autotask_sim::detail {
+
+// The row with that id in rows sorted by id, or nullptr.
+const boost::json::object* find_by_id(const boost::json::array& rows, std::int64_t id);
 
 class Store {
  public:

@@ -1,16 +1,18 @@
-#include <algorithm>
 #include <autotask_sim/tenant.hpp>
+
+#include "schema.hpp"
+#include "store.hpp"
+#include "text.hpp"
+
 #include <autotask_sync/model/date.hpp>
 #include <autotask_sync/model/decimal.hpp>
 #include <autotask_sync/model/json_util.hpp>
+
 #include <boost/json/object.hpp>
-#include <fstream>
+
+#include <algorithm>
 #include <limits>
 #include <map>
-#include <sstream>
-
-#include "schema.hpp"
-#include "text.hpp"
 
 namespace autotask_sim {
 
@@ -145,13 +147,6 @@ std::string row_place(std::string_view entity, std::size_t index, const json::ob
 
 std::int64_t id_of(const json::value& row) { return row.at("id").get_int64(); }
 
-const json::object* find_row(const json::array& rows, std::int64_t id) {
-  auto it = std::lower_bound(rows.begin(), rows.end(), id,
-                             [](const json::value& row, auto want) { return id_of(row) < want; });
-  if (it == rows.end() || id_of(*it) != id) return nullptr;
-  return &it->get_object();
-}
-
 // Every reference the simulator relies on must point at a row of the tenant.
 Result<void> check_references(Tenant& tenant) {
   auto rows_of = [&](std::string_view name) -> json::array& {
@@ -164,7 +159,7 @@ Result<void> check_references(Tenant& tenant) {
     for (std::size_t i = 0; i < rows.size(); ++i) {
       const json::value& ref = rows[i].at(field);
       if (ref.is_null() && nullable) continue;
-      if (ref.is_null() || find_row(targets, ref.get_int64()) == nullptr) {
+      if (ref.is_null() || detail::find_by_id(targets, ref.get_int64()) == nullptr) {
         return invalid(row_place(entity, i, rows[i].get_object()) + ": field '" +
                        std::string(field) + "' references " + std::string(target) + " " +
                        (ref.is_null() ? std::string("null") : std::to_string(ref.get_int64())) +
@@ -190,7 +185,7 @@ Result<void> check_references(Tenant& tenant) {
   std::map<std::int64_t, std::vector<std::pair<autotask_sync::Date, autotask_sync::Date>>> spans;
   for (std::size_t i = 0; i < units.size(); ++i) {
     json::object& row = units[i].get_object();
-    const json::object& cs = *find_row(services, row.at("contractServiceID").get_int64());
+    const json::object& cs = *detail::find_by_id(services, row.at("contractServiceID").get_int64());
     for (std::string_view key : {"contractID", "serviceID"}) {
       if (row.at(key).is_null()) {
         row[key] = cs.at(key);
@@ -364,11 +359,9 @@ Result<Tenant> load_tenant(std::string_view json_text) {
 }
 
 Result<Tenant> load_tenant_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return invalid("tenant file '" + path + "' cannot be read");
-  std::ostringstream text;
-  text << in.rdbuf();
-  auto tenant = load_tenant(text.str());
+  auto text = detail::read_text_file(path, "tenant file");
+  if (!text) return std::move(text).error();
+  auto tenant = load_tenant(*text);
   if (!tenant) return invalid("tenant file '" + path + "': " + tenant.error().message);
   return tenant;
 }

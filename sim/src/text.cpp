@@ -3,7 +3,9 @@
 #include <utf8proc.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <memory>
+#include <sstream>
 
 namespace autotask_sim::detail {
 
@@ -15,12 +17,15 @@ char ascii_lower(char c) noexcept {
 
 }  // namespace
 
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+autotask_sync::Result<std::string> read_text_file(const std::string& path, std::string_view what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return autotask_sync::Error(autotask_sync::ErrorCode::kInvalidArgument,
+                                std::string(what) + " '" + path + "' cannot be read");
   }
-  return true;
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 std::string fold_case(std::string_view text) {

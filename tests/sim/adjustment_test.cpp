@@ -1,8 +1,8 @@
 // ContractServiceAdjustments: validation, splitting units rows, prices, the implicit contract
 // service, and the configurable date and same-date rules.
-#include <map>
-
 #include "sim/sim_harness.hpp"
+
+#include <map>
 
 using namespace sim_test;
 

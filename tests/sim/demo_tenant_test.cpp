@@ -1,12 +1,13 @@
 // The embedded demo tenant and the demo config (examples/demo/config.json) keep the scenario that
 // sim/README.md documents, in every month from January 2026 to December 2028.
+#include "sim/sim_harness.hpp"
+
 #include <autotask_sync/model/date.hpp>
 #include <autotask_sync/model/decimal.hpp>
+
 #include <fstream>
 #include <map>
 #include <sstream>
-
-#include "sim/sim_harness.hpp"
 
 using namespace sim_test;
 using autotask_sync::Decimal;

@@ -1,9 +1,10 @@
 // Queries: filter semantics, errors, paging through nextPageUrl, IncludeFields and counts.
+#include "sim/sim_harness.hpp"
+
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
-#include <set>
 
-#include "sim/sim_harness.hpp"
+#include <set>
 
 using namespace sim_test;
 

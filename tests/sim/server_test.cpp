@@ -1,11 +1,11 @@
 // The server: the request log, counters, keep-alive, fault injection, start-up errors.
+#include "sim/sim_harness.hpp"
+
 #include <atomic>
 #include <fstream>
 #include <mutex>
 #include <sstream>
 #include <thread>
-
-#include "sim/sim_harness.hpp"
 
 using namespace sim_test;
 using autotask_sim::Fault;

@@ -2,14 +2,17 @@
 // through the library's BeastTransport over real loopback sockets.
 #pragma once
 
-#include <doctest/doctest.h>
-#include <unistd.h>
-
-#include <atomic>
 #include <autotask_sim/simulator.hpp>
 #include <autotask_sim/tenant.hpp>
 #include <autotask_sync/http/beast_transport.hpp>
+
 #include <boost/json.hpp>
+
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <memory>

@@ -25,7 +25,9 @@
 #include <autotask_sim/tenant.hpp>
 #include <autotask_sync/core/result.hpp>
 #include <autotask_sync/model/date.hpp>
+
 #include <boost/json/array.hpp>
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>

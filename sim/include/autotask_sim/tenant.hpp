@@ -14,8 +14,10 @@
 #pragma once
 
 #include <autotask_sync/core/result.hpp>
+
 #include <boost/json/array.hpp>
 #include <boost/json/value.hpp>
+
 #include <cstdint>
 #include <functional>
 #include <map>
