@@ -238,6 +238,11 @@ Result<void> Run::load() {
 void Run::resolve(std::size_t index, MappingResult& r) {
   const Mapping& m = mappings_[index];
   Resolved& x = resolved_[index];
+  // Names first, so that even a skipped mapping reads well in the report.
+  if (auto s = services_.find(m.service_id); s != services_.end()) r.service_name = s->second.name;
+  if (auto c = contracts_.find(m.contract_id); c != contracts_.end()) {
+    r.contract_name = c->second.contractName;
+  }
 
   auto company = companies_.find(m.company_id);
   if (company == companies_.end()) {

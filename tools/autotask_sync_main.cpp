@@ -1,0 +1,220 @@
+// autotask-sync: runs the billing sync from a config file.
+//
+//   autotask-sync sync --config FILE [--dry-run] [--report FILE] [--repeat N] [--log-level L]
+//
+// With no "autotask" object in the config it starts the bundled Autotask simulator in this
+// process, seeded with the demo tenant (or --tenant FILE), and syncs against it over TLS.
+//
+// Exit status: 0 every mapping synced or skipped as planned; 1 the run could not start or failed
+// as a whole; 2 bad command line or config; 3 the run finished but some mappings failed.
+#include <autotask_sim/simulator.hpp>
+#include <autotask_sim/tenant.hpp>
+#include <autotask_sync/model/json_util.hpp>
+#include <autotask_sync/sync/config.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <string>
+
+namespace at = autotask_sync;
+
+namespace {
+
+constexpr int kExitFailed = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitPartial = 3;
+
+std::optional<std::string> read_file(const std::string& path, std::string& error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = "cannot read " + path;
+    return std::nullopt;
+  }
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Writes through a temporary file and a rename, so a reader never sees half a report.
+bool write_file_atomically(const std::string& path, const std::string& text, std::string& error) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out || !(out << text) || !(out.flush())) {
+      error = "cannot write " + tmp;
+      return false;
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    error = "cannot rename " + tmp + " to " + path + ": " + ec.message();
+    return false;
+  }
+  return true;
+}
+
+at::Logger stderr_logger(at::LogLevel level) {
+  return at::Logger(
+      [](at::LogLevel l, std::string_view line) {
+        std::fprintf(stderr, "[%s] %.*s\n", at::to_string(l), static_cast<int>(line.size()),
+                     line.data());
+      },
+      level);
+}
+
+std::optional<at::LogLevel> parse_level(const std::string& s) {
+  if (s == "debug") return at::LogLevel::kDebug;
+  if (s == "info") return at::LogLevel::kInfo;
+  if (s == "warn") return at::LogLevel::kWarn;
+  if (s == "error") return at::LogLevel::kError;
+  if (s == "off") return at::LogLevel::kOff;
+  return std::nullopt;
+}
+
+// The embedded default: the simulator in this process, and settings that point at it.
+struct EmbeddedSimulator {
+  std::unique_ptr<autotask_sim::Simulator> simulator;
+  std::string ca_path;
+  ~EmbeddedSimulator() {
+    if (!ca_path.empty()) std::remove(ca_path.c_str());
+  }
+};
+
+at::Result<at::AutotaskSettings> start_embedded(const std::string& tenant_file,
+                                                EmbeddedSimulator& embedded) {
+  auto tenant = tenant_file.empty() ? autotask_sim::load_tenant(autotask_sim::demo_tenant_json())
+                                    : autotask_sim::load_tenant_file(tenant_file);
+  if (!tenant) return std::move(tenant).error();
+  if (tenant->api_users.empty()) {
+    return at::Error(at::ErrorCode::kInvalidArgument, "the tenant has no api_users");
+  }
+  const autotask_sim::ApiUser user = tenant->api_users.front();
+  auto sim = autotask_sim::Simulator::start({}, std::move(*tenant));
+  if (!sim) return std::move(sim).error();
+  embedded.simulator = std::move(*sim);
+
+  char path[] = "/tmp/autotask-sim-ca-XXXXXX";
+  const int fd = ::mkstemp(path);
+  if (fd < 0) return at::Error(at::ErrorCode::kInternal, "cannot create a temporary CA file");
+  ::close(fd);
+  embedded.ca_path = path;
+  if (auto w = embedded.simulator->write_certificate(embedded.ca_path); !w) {
+    return std::move(w).error();
+  }
+
+  at::AutotaskSettings s;
+  s.credentials = at::Credentials{user.username, user.secret, user.integration_code};
+  s.zone_lookup_url = embedded.simulator->zone_lookup_url();
+  s.ca_file = embedded.ca_path;
+  return s;
+}
+
+struct SyncArgs {
+  std::string config_path;
+  std::string report_path;
+  std::string tenant_file;
+  std::string log_level = "error";
+  bool dry_run = false;
+  int repeat = 1;
+};
+
+int run_sync(const SyncArgs& args) {
+  std::string error;
+  auto text = read_file(args.config_path, error);
+  if (!text) {
+    std::cerr << "autotask-sync: " << error << "\n";
+    return kExitUsage;
+  }
+  auto config = at::parse_config(*text);
+  if (!config) {
+    std::cerr << "autotask-sync: " << args.config_path << ": " << config.error().message << "\n";
+    return kExitUsage;
+  }
+  const auto level = parse_level(args.log_level);
+  if (!level) {
+    std::cerr << "autotask-sync: --log-level must be debug, info, warn, error or off\n";
+    return kExitUsage;
+  }
+
+  EmbeddedSimulator embedded;
+  at::AutotaskSettings settings;
+  if (config->autotask) {
+    settings = *config->autotask;
+  } else {
+    auto s = start_embedded(args.tenant_file, embedded);
+    if (!s) {
+      std::cerr << "autotask-sync: cannot start the embedded simulator: " << s.error().describe()
+                << "\n";
+      return kExitFailed;
+    }
+    settings = std::move(*s);
+    std::cout << "No Autotask settings in the config: syncing against the bundled simulator at "
+              << embedded.simulator->base_url() << "\n\n";
+  }
+
+  auto client = at::make_client(settings, stderr_logger(*level));
+  if (!client) {
+    std::cerr << "autotask-sync: " << client.error().describe() << "\n";
+    return kExitUsage;
+  }
+  at::BillingOptions options = config->billing;
+  options.dry_run = args.dry_run;
+
+  int status = 0;
+  for (int run = 1; run <= args.repeat; ++run) {
+    if (args.repeat > 1) std::cout << "Run " << run << " of " << args.repeat << "\n";
+    auto report = at::run_billing_sync(**client, config->mappings, config->usage, options);
+    if (!report) {
+      std::cerr << "autotask-sync: the sync did not run: " << report.error().describe() << "\n";
+      return kExitFailed;
+    }
+    std::cout << report->to_text() << std::flush;
+    if (!args.report_path.empty()) {
+      std::string path = args.report_path;
+      if (args.repeat > 1) path += "." + std::to_string(run);
+      if (!write_file_atomically(path, at::json::serialize(report->to_json()) + "\n", error)) {
+        std::cerr << "autotask-sync: " << error << "\n";
+        return kExitFailed;
+      }
+    }
+    if (report->totals.failed > 0) status = kExitPartial;
+    if (run < args.repeat) std::cout << "\n";
+  }
+  return status;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"autotask-sync: keeps Autotask PSA contract services in step with portal usage"};
+  app.require_subcommand(1);
+
+  SyncArgs sync_args;
+  auto* sync = app.add_subcommand("sync", "Set each mapped contract service's units and unit cost");
+  sync->add_option("--config", sync_args.config_path, "Config file (JSON)")->required();
+  sync->add_flag("--dry-run", sync_args.dry_run, "Compute the changes and write nothing");
+  sync->add_option("--report", sync_args.report_path, "Write the JSON report to this file");
+  sync->add_option("--tenant", sync_args.tenant_file,
+                   "Tenant fixture for the embedded simulator (default: the demo tenant)");
+  sync->add_option("--repeat", sync_args.repeat, "Run the sync this many times in a row")
+      ->check(CLI::Range(1, 100));
+  sync->add_option("--log-level", sync_args.log_level, "debug, info, warn, error (default), off; to stderr");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : kExitUsage;
+  }
+  if (sync->parsed()) return run_sync(sync_args);
+  return kExitUsage;
+}
