@@ -1,5 +1,7 @@
 #include <autotask_sync/http/beast_transport.hpp>
 
+#include "http/beast_transport_detail.hpp"
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -9,6 +11,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
@@ -16,6 +19,7 @@
 #include <boost/url/parse.hpp>
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -25,6 +29,7 @@
 #include <algorithm>
 #include <atomic>
 #include <charconv>
+#include <climits>
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
@@ -50,16 +55,29 @@ using Clock = std::chrono::steady_clock;
 using boost::system::error_code;
 
 constexpr std::uint16_t kDefaultHttpsPort = 443;
+constexpr std::uint16_t kDefaultHttpPort = 80;
 
-// Where one request goes, taken apart once so that no later step re-parses the caller's URL.
-struct Target {
+// A host and port to connect to, either an origin server or a proxy.
+struct HostPort {
   std::string host;         // host name (lower case) or IP literal without brackets
   bool host_is_ip = false;  // IP literals get no SNI and are verified against IP SANs
   std::uint16_t port = kDefaultHttpsPort;
+  std::string authority;    // host:port ("[::1]:8443" for IPv6), the only part error messages show
+};
+
+// Where one request goes, taken apart once so that no later step re-parses the caller's URL.
+struct Target : HostPort {
   std::string host_header;  // "example.com", "127.0.0.1:8443", "[::1]:8443"
-  std::string authority;    // host:port, the only part of the URL error messages show
   std::string resource;     // path and query, as sent in the request line
-  std::string pool_key;     // scheme, host and port: connections are shared only within a key
+  std::string pool_key;     // scheme, host, port and proxy: connections are shared within a key
+};
+
+// The proxy every connection of a transport goes through, from the proxy_url option.
+struct Proxy {
+  HostPort server;
+  // "Basic <base64 of user:password>", or empty without credentials. A credential: it goes into
+  // the CONNECT request and nowhere else.
+  std::string authorization;
 };
 
 char ascii_lower(char c) {
@@ -86,6 +104,98 @@ bool is_valid_header_name(std::string_view name) {
   return !name.empty() && std::all_of(name.begin(), name.end(), is_token_char);
 }
 
+// Takes the host and port of a URL apart into `out`; `what` names the URL in error messages.
+Result<void> parse_host_port(boost::urls::url_view view, std::uint16_t default_port,
+                             const std::string& what, HostPort& out) {
+  switch (view.host_type()) {
+    case boost::urls::host_type::name: {
+      auto encoded = view.encoded_host();
+      if (encoded.empty() ||
+          !std::all_of(encoded.begin(), encoded.end(), is_host_name_char)) {
+        return Error(ErrorCode::kInvalidArgument, "the " + what + " has an invalid host name");
+      }
+      out.host.reserve(encoded.size());
+      std::transform(encoded.begin(), encoded.end(), std::back_inserter(out.host), ascii_lower);
+      break;
+    }
+    case boost::urls::host_type::ipv4:
+      out.host = std::string(view.encoded_host());
+      out.host_is_ip = true;
+      break;
+    case boost::urls::host_type::ipv6:
+      out.host = view.host_ipv6_address().to_string();
+      out.host_is_ip = true;
+      break;
+    default:
+      return Error(ErrorCode::kInvalidArgument, "the " + what + " has no usable host");
+  }
+
+  out.port = default_port;
+  if (view.has_port() && !view.port().empty()) {
+    // Parsed here rather than with port_number(), which wraps values above 65535 around.
+    const auto text = view.port();
+    unsigned long port = 0;
+    const auto [end, parse_error] = std::from_chars(text.data(), text.data() + text.size(), port);
+    if (parse_error != std::errc() || end != text.data() + text.size() || port == 0 ||
+        port > 65535) {
+      return Error(ErrorCode::kInvalidArgument, "the " + what + " has an invalid port");
+    }
+    out.port = static_cast<std::uint16_t>(port);
+  }
+  const bool ipv6 = view.host_type() == boost::urls::host_type::ipv6;
+  out.authority = (ipv6 ? "[" + out.host + "]" : out.host) + ":" + std::to_string(out.port);
+  return {};
+}
+
+std::string base64(std::string_view data) {
+  std::string encoded(4 * ((data.size() + 2) / 3) + 1, '\0');
+  const int length = ::EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()),
+                                       reinterpret_cast<const unsigned char*>(data.data()),
+                                       static_cast<int>(data.size()));
+  encoded.resize(static_cast<std::size_t>(length));
+  return encoded;
+}
+
+// No message here quotes the proxy URL or any part of its user information: the URL may carry the
+// proxy password, and a mistyped one is still a password.
+Result<Proxy> parse_proxy(const std::string& url) {
+  auto parsed = boost::urls::parse_absolute_uri(url);
+  if (!parsed) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "the proxy URL is not a valid absolute URL (reserved characters in the user or "
+                 "password must be percent-encoded)");
+  }
+  const auto& view = *parsed;
+  if (view.scheme_id() == boost::urls::scheme::https) {
+    return Error(ErrorCode::kUnsupported,
+                 "the proxy URL must use http: TLS to the proxy itself is not supported (the "
+                 "tunnel through it still carries TLS to the server)");
+  }
+  if (view.scheme_id() != boost::urls::scheme::http) {
+    return Error(ErrorCode::kUnsupported,
+                 "the proxy URL must start with http://: other proxy kinds are not supported");
+  }
+  const auto path = view.encoded_path();
+  if ((!path.empty() && path != "/") || view.has_query() || view.has_fragment()) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "the proxy URL must be http://host[:port] without a path, query or fragment");
+  }
+
+  Proxy proxy;
+  auto host_port = parse_host_port(view, kDefaultHttpPort, "proxy URL", proxy.server);
+  if (!host_port) return std::move(host_port).error();
+  if (view.has_userinfo()) {
+    const std::string user = view.user();
+    // RFC 7617: the user-id of Basic credentials cannot hold a colon, the password can.
+    if (user.find(':') != std::string::npos) {
+      return Error(ErrorCode::kInvalidArgument,
+                   "the user name in the proxy URL must not contain a colon");
+    }
+    proxy.authorization = "Basic " + base64(user + ":" + view.password());
+  }
+  return proxy;
+}
+
 // Error messages name the URL by scheme and authority only: the query string of an Autotask URL
 // can hold a user name, and the path adds nothing a person needs to act on a connection failure.
 Result<Target> parse_target(std::string_view url) {
@@ -108,49 +218,11 @@ Result<Target> parse_target(std::string_view url) {
   }
 
   Target target;
-  switch (view.host_type()) {
-    case boost::urls::host_type::name: {
-      auto encoded = view.encoded_host();
-      if (encoded.empty() ||
-          !std::all_of(encoded.begin(), encoded.end(), is_host_name_char)) {
-        return Error(ErrorCode::kInvalidArgument, "the request URL has an invalid host name");
-      }
-      target.host.reserve(encoded.size());
-      std::transform(encoded.begin(), encoded.end(), std::back_inserter(target.host), ascii_lower);
-      target.host_header = target.host;
-      break;
-    }
-    case boost::urls::host_type::ipv4:
-      target.host = std::string(view.encoded_host());
-      target.host_is_ip = true;
-      target.host_header = target.host;
-      break;
-    case boost::urls::host_type::ipv6:
-      target.host = view.host_ipv6_address().to_string();
-      target.host_is_ip = true;
-      target.host_header = "[" + target.host + "]";
-      break;
-    default:
-      return Error(ErrorCode::kInvalidArgument, "the request URL has no usable host");
-  }
-
-  if (view.has_port() && !view.port().empty()) {
-    // Parsed here rather than with port_number(), which wraps values above 65535 around.
-    const auto text = view.port();
-    unsigned long port = 0;
-    const auto [end, parse_error] = std::from_chars(text.data(), text.data() + text.size(), port);
-    if (parse_error != std::errc() || end != text.data() + text.size() || port == 0 ||
-        port > 65535) {
-      return Error(ErrorCode::kInvalidArgument, "the request URL has an invalid port");
-    }
-    target.port = static_cast<std::uint16_t>(port);
-  }
-  const std::string port_text = std::to_string(target.port);
-  if (target.port != kDefaultHttpsPort) target.host_header += ":" + port_text;
-  const std::string bracketed = view.host_type() == boost::urls::host_type::ipv6
-                                    ? "[" + target.host + "]"
-                                    : target.host;
-  target.authority = bracketed + ":" + port_text;
+  auto host_port = parse_host_port(view, kDefaultHttpsPort, "request URL", target);
+  if (!host_port) return std::move(host_port).error();
+  const bool ipv6 = view.host_type() == boost::urls::host_type::ipv6;
+  target.host_header = ipv6 ? "[" + target.host + "]" : target.host;
+  if (target.port != kDefaultHttpsPort) target.host_header += ":" + std::to_string(target.port);
   target.pool_key = "https://" + target.authority;
 
   auto path = view.encoded_path();
@@ -262,7 +334,72 @@ struct PendingResolve {
   std::vector<tcp::endpoint> endpoints;
 };
 
+// Adds every PEM certificate in `pem` to the context's trust store; `what` names the source in
+// error messages ("the CA file /etc/x.pem").
+Result<void> add_trusted_pem(SSL_CTX* context, const std::string& pem, const std::string& what) {
+  // BIO_new_mem_buf takes an int, and a negative one would mean "up to the first NUL".
+  if (pem.size() > static_cast<std::size_t>(INT_MAX)) {
+    return Error(ErrorCode::kInvalidArgument, what + " is too large to be a CA bundle");
+  }
+  BIO* bio = ::BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  if (bio == nullptr) return Error(ErrorCode::kInternal, "out of memory reading " + what);
+  X509_STORE* store = ::SSL_CTX_get_cert_store(context);
+  std::size_t certificates = 0;
+  while (X509* certificate = ::PEM_read_bio_X509(bio, nullptr, nullptr, nullptr)) {
+    if (::X509_STORE_add_cert(store, certificate) == 1) ++certificates;
+    ::X509_free(certificate);
+  }
+  ::BIO_free(bio);
+  // The loop ends on "no start line" at the end of the input; that is not an error to keep around.
+  ::ERR_clear_error();
+  if (certificates == 0) {
+    return Error(ErrorCode::kInvalidArgument, what + " holds no PEM certificate");
+  }
+  return {};
+}
+
+Result<void> load_ca_file(SSL_CTX* context, const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  std::ostringstream contents;
+  if (file) contents << file.rdbuf();
+  if (!file || file.bad()) {
+    return Error(ErrorCode::kInvalidArgument, "cannot read the CA file " + path);
+  }
+  return add_trusted_pem(context, contents.str(), "the CA file " + path);
+}
+
 }  // namespace
+
+namespace detail {
+
+Result<void> configure_tls_context(SSL_CTX* context, const BeastTransportOptions& options) {
+  if (::SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION) != 1) {
+    return Error(ErrorCode::kInternal, "could not require TLS 1.2 or later");
+  }
+  ::SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nullptr);
+  if (options.allow_legacy_tls_renegotiation) {
+    // OpenSSL 3 dropped this from the defaults; see the option's documentation for the cost.
+    ::SSL_CTX_set_options(context, SSL_OP_LEGACY_SERVER_CONNECT);
+  }
+  if (!options.ca_file && !options.ca_pem) {
+    if (::SSL_CTX_set_default_verify_paths(context) != 1) {
+      const char* reason = ::ERR_reason_error_string(::ERR_get_error());
+      ::ERR_clear_error();
+      return Error(ErrorCode::kInvalidArgument,
+                   std::string("could not load the system CA store: ") +
+                       (reason != nullptr ? reason : "unknown error"));
+    }
+    return {};
+  }
+  if (options.ca_file) {
+    auto loaded = load_ca_file(context, *options.ca_file);
+    if (!loaded) return loaded;
+  }
+  if (options.ca_pem) return add_trusted_pem(context, *options.ca_pem, "ca_pem");
+  return {};
+}
+
+}  // namespace detail
 
 struct BeastTransport::Impl {
   explicit Impl(BeastTransportOptions opts)
@@ -275,12 +412,13 @@ struct BeastTransport::Impl {
     for (auto& [state, thread] : abandoned_resolves) thread.join();
   }
 
-  Result<void> configure_tls();
-  Result<void> load_ca_file(const std::string& path);
-
   Result<Response> send(const Request& request);
   Result<std::unique_ptr<Connection>> open(const Target& target);
-  Result<std::vector<tcp::endpoint>> resolve(const Target& target, Clock::time_point deadline);
+  // Asks the proxy for a tunnel to the target on a connection open to the proxy.
+  Result<void> open_tunnel(Connection& connection, const Target& target);
+  // `what` says what the host is in error messages: "" for the server, "the proxy host ".
+  Result<std::vector<tcp::endpoint>> resolve(const HostPort& peer, const std::string& what,
+                                             Clock::time_point deadline);
   void reap_finished_resolves();
   std::unique_ptr<Connection> take_idle(const std::string& key);
   void give_back(std::unique_ptr<Connection> connection, const std::string& key);
@@ -291,6 +429,7 @@ struct BeastTransport::Impl {
                             bool& stale);
 
   BeastTransportOptions options;
+  std::optional<Proxy> proxy;
   ssl::context tls;
   std::atomic<std::size_t> opened{0};
 
@@ -300,49 +439,6 @@ struct BeastTransport::Impl {
   std::mutex resolver_mutex;
   std::vector<std::pair<std::shared_ptr<PendingResolve>, std::thread>> abandoned_resolves;
 };
-
-Result<void> BeastTransport::Impl::configure_tls() {
-  SSL_CTX* context = tls.native_handle();
-  if (::SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION) != 1) {
-    return Error(ErrorCode::kInternal, "could not require TLS 1.2 or later");
-  }
-  tls.set_verify_mode(ssl::verify_peer);
-  if (options.ca_file) return load_ca_file(*options.ca_file);
-  error_code ec;
-  tls.set_default_verify_paths(ec);
-  if (ec) {
-    return Error(ErrorCode::kInvalidArgument,
-                 "could not load the system CA store: " + describe(ec));
-  }
-  return {};
-}
-
-Result<void> BeastTransport::Impl::load_ca_file(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  std::ostringstream contents;
-  if (file) contents << file.rdbuf();
-  if (!file || file.bad()) {
-    return Error(ErrorCode::kInvalidArgument, "cannot read the CA file " + path);
-  }
-  const std::string pem = contents.str();
-
-  BIO* bio = ::BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
-  if (bio == nullptr) return Error(ErrorCode::kInternal, "out of memory reading the CA file");
-  X509_STORE* store = ::SSL_CTX_get_cert_store(tls.native_handle());
-  std::size_t certificates = 0;
-  while (X509* certificate = ::PEM_read_bio_X509(bio, nullptr, nullptr, nullptr)) {
-    if (::X509_STORE_add_cert(store, certificate) == 1) ++certificates;
-    ::X509_free(certificate);
-  }
-  ::BIO_free(bio);
-  // The loop ends on "no start line" at the end of the file; that is not an error to keep around.
-  ::ERR_clear_error();
-  if (certificates == 0) {
-    return Error(ErrorCode::kInvalidArgument,
-                 "the CA file " + path + " holds no PEM certificate");
-  }
-  return {};
-}
 
 void BeastTransport::Impl::reap_finished_resolves() {
   std::lock_guard lock(resolver_mutex);
@@ -355,11 +451,12 @@ void BeastTransport::Impl::reap_finished_resolves() {
   abandoned_resolves.erase(finished, abandoned_resolves.end());
 }
 
-Result<std::vector<tcp::endpoint>> BeastTransport::Impl::resolve(const Target& target,
+Result<std::vector<tcp::endpoint>> BeastTransport::Impl::resolve(const HostPort& peer,
+                                                                 const std::string& what,
                                                                  Clock::time_point deadline) {
   reap_finished_resolves();
   auto state = std::make_shared<PendingResolve>();
-  std::thread worker([state, host = target.host, port = std::to_string(target.port)] {
+  std::thread worker([state, host = peer.host, port = std::to_string(peer.port)] {
     error_code ec;
     std::vector<tcp::endpoint> endpoints;
     try {
@@ -385,7 +482,7 @@ Result<std::vector<tcp::endpoint>> BeastTransport::Impl::resolve(const Target& t
     std::lock_guard resolver_lock(resolver_mutex);
     abandoned_resolves.emplace_back(state, std::move(worker));
     return make_error(ErrorCode::kTimeout,
-                      "resolving " + target.host + " timed out after " +
+                      "resolving " + what + peer.host + " timed out after " +
                           milliseconds_text(options.connect_timeout),
                       false);
   }
@@ -395,22 +492,26 @@ Result<std::vector<tcp::endpoint>> BeastTransport::Impl::resolve(const Target& t
   worker.join();
   if (ec) {
     return make_error(ErrorCode::kTransport,
-                      "resolving " + target.host + " failed: " + describe(ec), false);
+                      "resolving " + what + peer.host + " failed: " + describe(ec), false);
   }
   if (endpoints.empty()) {
-    return make_error(ErrorCode::kTransport, "resolving " + target.host + " found no address",
-                      false);
+    return make_error(ErrorCode::kTransport,
+                      "resolving " + what + peer.host + " found no address", false);
   }
   return endpoints;
 }
 
 Result<std::unique_ptr<Connection>> BeastTransport::Impl::open(const Target& target) {
   const auto deadline = Clock::now() + options.connect_timeout;
+  // Through a proxy only the proxy is resolved and connected to: a corporate host often cannot
+  // resolve outside names at all, and the proxy reaches the origin by the name in CONNECT.
+  const HostPort& first_hop = proxy ? proxy->server : static_cast<const HostPort&>(target);
+  const std::string hop_name = proxy ? "the proxy " + first_hop.authority : first_hop.authority;
   std::vector<tcp::endpoint> endpoints;
-  if (target.host_is_ip) {
-    endpoints.emplace_back(net::ip::make_address(target.host), target.port);
+  if (first_hop.host_is_ip) {
+    endpoints.emplace_back(net::ip::make_address(first_hop.host), first_hop.port);
   } else {
-    auto resolved = resolve(target, deadline);
+    auto resolved = resolve(first_hop, proxy ? "the proxy host " : "", deadline);
     if (!resolved) return std::move(resolved).error();
     endpoints = std::move(resolved).value();
   }
@@ -441,18 +542,27 @@ Result<std::unique_ptr<Connection>> BeastTransport::Impl::open(const Target& tar
   });
   if (ec == beast::error::timeout) {
     return make_error(ErrorCode::kTimeout,
-                      "connecting to " + target.authority + " timed out after " +
+                      "connecting to " + hop_name + " timed out after " +
                           milliseconds_text(options.connect_timeout),
                       false);
   }
   if (ec) {
     return make_error(ErrorCode::kTransport,
-                      "connecting to " + target.authority + " failed: " + describe(ec), false);
+                      "connecting to " + hop_name + " failed: " + describe(ec), false);
   }
   opened.fetch_add(1, std::memory_order_relaxed);
   error_code ignored;
   // Requests and responses are single messages; Nagle would only add a round trip of delay.
   tcp_layer.socket().set_option(tcp::no_delay(true), ignored);
+
+  // A failed TLS handshake through a proxy is often the proxy intercepting TLS with a certificate
+  // of its own; saying which proxy was in the path points there.
+  std::string via;
+  if (proxy) {
+    auto tunnel = open_tunnel(*connection, target);
+    if (!tunnel) return std::move(tunnel).error();
+    via = " through the proxy " + proxy->server.authority;
+  }
 
   tcp_layer.expires_after(options.handshake_timeout);
   ec = run_to_completion(*connection, [&](auto handler) {
@@ -460,18 +570,111 @@ Result<std::unique_ptr<Connection>> BeastTransport::Impl::open(const Target& tar
   });
   if (ec == beast::error::timeout) {
     return make_error(ErrorCode::kTimeout,
-                      "TLS handshake with " + target.authority + " timed out after " +
+                      "TLS handshake with " + target.authority + via + " timed out after " +
                           milliseconds_text(options.handshake_timeout),
                       false);
   }
   if (ec) {
     return make_error(ErrorCode::kTransport,
-                      "TLS handshake with " + target.authority + " failed: " +
+                      "TLS handshake with " + target.authority + via + " failed: " +
                           describe(ec, session),
                       false);
   }
   tcp_layer.expires_never();
   return connection;
+}
+
+// The proxy's reason phrase and body are never shown: they are the proxy's text, and a proxy that
+// echoes the request back would put the Proxy-Authorization value into an error message. The
+// status code and its standard reason are enough to act on.
+Result<void> BeastTransport::Impl::open_tunnel(Connection& connection, const Target& target) {
+  const std::string proxy_name = "the proxy " + proxy->server.authority;
+  // CONNECT takes the authority form, host:port, always with the port (RFC 9110, 9.3.6).
+  bhttp::request<bhttp::empty_body> connect(bhttp::verb::connect, target.authority, 11);
+  connect.set(bhttp::field::host, target.authority);
+  connect.set(bhttp::field::user_agent, options.user_agent);
+  if (!proxy->authorization.empty()) {
+    connect.set(bhttp::field::proxy_authorization, proxy->authorization);
+  }
+
+  auto& tcp_layer = beast::get_lowest_layer(connection.stream);
+  // Its own period: the proxy resolves and connects to the origin before it answers.
+  tcp_layer.expires_after(options.connect_timeout);
+  const auto timed_out = [&] {
+    return make_error(ErrorCode::kTimeout,
+                      proxy_name + " did not answer CONNECT to " + target.authority + " within " +
+                          milliseconds_text(options.connect_timeout),
+                      false);
+  };
+  auto ec = run_to_completion(connection, [&](auto handler) {
+    bhttp::async_write(tcp_layer, connect, std::move(handler));
+  });
+  if (ec == beast::error::timeout) return timed_out();
+  if (ec) {
+    return make_error(ErrorCode::kTransport,
+                      "sending CONNECT to " + proxy_name + " failed: " + describe(ec), false);
+  }
+
+  beast::flat_buffer buffer;
+  bhttp::response_parser<bhttp::empty_body> parser;
+  // A 2xx answer to CONNECT has no body whatever its headers say, and any other answer ends the
+  // connection unread, so the parser stops after the header either way.
+  parser.skip(true);
+  parser.header_limit(static_cast<std::uint32_t>(
+      std::min<std::size_t>(options.max_response_header_bytes, UINT32_MAX)));
+  ec = run_to_completion(connection, [&](auto handler) {
+    bhttp::async_read(tcp_layer, buffer, parser, std::move(handler));
+  });
+  if (ec == beast::error::timeout) return timed_out();
+  if (ec == bhttp::error::header_limit) {
+    return make_error(ErrorCode::kProtocol,
+                      "the answer of " + proxy_name + " to CONNECT exceeds the " +
+                          std::to_string(options.max_response_header_bytes) + "-byte header limit",
+                      false);
+  }
+  if (ec) {
+    if (is_disconnect(ec) || ec == bhttp::error::partial_message) {
+      return make_error(ErrorCode::kTransport,
+                        proxy_name + " closed the connection before answering CONNECT to " +
+                            target.authority,
+                        false);
+    }
+    const auto& http_category = bhttp::make_error_code(bhttp::error::end_of_stream).category();
+    if (ec.category() == http_category) {
+      return make_error(ErrorCode::kProtocol,
+                        "the answer of " + proxy_name + " to CONNECT is not valid HTTP: " +
+                            describe(ec),
+                        false);
+    }
+    return make_error(ErrorCode::kTransport,
+                      "reading the answer of " + proxy_name + " to CONNECT failed: " +
+                          describe(ec),
+                      false);
+  }
+
+  const unsigned status = parser.get().result_int();
+  if (status < 200 || status > 299) {
+    std::string message = proxy_name + " refused the tunnel to " + target.authority +
+                          ": HTTP " + std::to_string(status);
+    const auto known = bhttp::int_to_status(status);
+    if (known != bhttp::status::unknown) {
+      message += " (" + std::string(bhttp::obsolete_reason(known)) + ")";
+    }
+    if (status == 407) {
+      message += proxy->authorization.empty()
+                     ? "; the proxy wants credentials and the proxy URL has none"
+                     : "; the proxy did not accept the credentials of the proxy URL";
+    }
+    return make_error(ErrorCode::kTransport, std::move(message), false);
+  }
+  // The server speaks only after the ClientHello, so bytes here are the proxy's and would corrupt
+  // the TLS stream.
+  if (buffer.size() != 0) {
+    return make_error(ErrorCode::kProtocol,
+                      proxy_name + " sent data after accepting CONNECT to " + target.authority,
+                      false);
+  }
+  return {};
 }
 
 std::unique_ptr<Connection> BeastTransport::Impl::take_idle(const std::string& key) {
@@ -594,7 +797,10 @@ Result<Response> BeastTransport::Impl::exchange(Connection& connection, const Ta
 Result<Response> BeastTransport::Impl::send(const Request& request) {
   auto parsed = parse_target(request.url);
   if (!parsed) return std::move(parsed).error();
-  const Target& target = *parsed;
+  Target& target = *parsed;
+  // A tunnel leads to the origin it was opened for; the proxy is part of the key so that a
+  // connection made through one route is never taken for another.
+  if (proxy) target.pool_key += " via http://" + proxy->server.authority;
 
   bhttp::request<bhttp::string_body> message(to_verb(request.method), target.resource, 11);
   message.set(bhttp::field::host, target.host_header);
@@ -669,8 +875,15 @@ Result<std::shared_ptr<BeastTransport>> BeastTransport::create(BeastTransportOpt
     return Error(ErrorCode::kInvalidArgument, "the user agent contains a line break");
   }
   try {
+    std::optional<Proxy> proxy;
+    if (options.proxy_url) {
+      auto parsed = parse_proxy(*options.proxy_url);
+      if (!parsed) return std::move(parsed).error();
+      proxy = std::move(parsed).value();
+    }
     auto impl = std::make_unique<Impl>(std::move(options));
-    auto configured = impl->configure_tls();
+    impl->proxy = std::move(proxy);
+    auto configured = detail::configure_tls_context(impl->tls.native_handle(), impl->options);
     if (!configured) return std::move(configured).error();
     return std::shared_ptr<BeastTransport>(new BeastTransport(std::move(impl)));
   } catch (const std::exception& e) {

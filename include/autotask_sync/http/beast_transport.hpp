@@ -2,23 +2,29 @@
 //
 // Certificate and host-name verification are always on (IP literals are verified against the
 // certificate's IP addresses and get no SNI); SNI is sent; the trust store is the system's CA store
-// unless a CA file is configured; TLS 1.2 is the minimum. Every resolve, connect, handshake, write
-// and read has a deadline. Connections are kept alive and reused per (host, port); an idle
-// connection that shows it was closed is dropped before use, and a pooled connection that fails
-// with EOF or a reset before any byte of the response arrives is replaced and the request sent
-// once more on a fresh connection (never after a response started, never on a new connection).
-// The transport is safe to share between threads: each request uses a connection no other request
-// is using.
+// unless a CA file or in-memory CA certificates are configured; TLS 1.2 is the minimum. Every
+// resolve, connect, proxy tunnel set-up, handshake, write and read has a deadline. Connections are
+// kept alive and reused per (host, port, proxy); an idle connection that shows it was closed is
+// dropped before use, and a pooled connection that fails with EOF or a reset before any byte of
+// the response arrives is replaced and the request sent once more on a fresh connection (never
+// after a response started, never on a new connection). The transport is safe to share between
+// threads: each request uses a connection no other request is using.
 //
-// Errors: kTransport (resolve, connect, TLS, I/O) and kTimeout (a deadline passed), with
-// request_sent set once any byte of the request may have reached the server; kProtocol for a
+// Through an HTTP proxy (BeastTransportOptions::proxy_url) each connection is a CONNECT tunnel:
+// TLS runs end to end with the origin server, so SNI, certificate and host-name verification are
+// exactly as without a proxy, and the proxy sees only the origin's host:port.
+//
+// Errors: kTransport (resolve, connect, proxy refusal, TLS, I/O) and kTimeout (a deadline passed),
+// with request_sent set once any byte of the request may have reached the server; kProtocol for a
 // response over the size limits or not valid HTTP; kSecurity for a plain http URL or one with user
 // information; kUnsupported for other schemes; kInvalidArgument for a malformed URL or a header
-// with a line break. Messages name the host:port and the phase, never the path, query, a header
-// value or a body.
+// with a line break. Messages name the host:port (and the proxy's) and the phase, never the path,
+// query, a header value, a body or proxy credentials.
 //
 // Not supported: plain http (refused with kSecurity), redirects (a 3xx is returned as a response),
-// HTTP/2, client certificates.
+// HTTP/2, client certificates; SOCKS proxies, TLS to the proxy itself (https:// proxy URLs), and
+// proxy authentication other than Basic (an NTLM or Kerberos proxy needs a local relay that
+// authenticates for the host).
 #pragma once
 
 #include <autotask_sync/http/transport.hpp>
@@ -32,8 +38,42 @@
 namespace autotask_sync::http {
 
 struct BeastTransportOptions {
-  std::optional<std::string> ca_file;  // PEM bundle; when absent the system CA store is used
-  std::chrono::milliseconds connect_timeout{10'000};    // resolve + TCP connect
+  // The certificates trusted for server verification. When neither ca_file nor ca_pem is given the
+  // system CA store is used; otherwise exactly the certificates of the ones given (both, when both
+  // are), so that a host can pin its trust to its own bundle without the system store widening it.
+  std::optional<std::string> ca_file;  // path of a PEM bundle, read once by create()
+  // PEM certificates held in memory, for hosts that keep their CA bundle in a secret store or
+  // configuration rather than in a file. It must hold at least one certificate.
+  std::optional<std::string> ca_pem;
+
+  // An HTTP proxy to reach every server through, as "http://proxy.example:3128" or, for Basic
+  // proxy authentication, "http://user:password@proxy.example:3128" (reserved characters in the
+  // user or password percent-encoded; the port defaults to 80, as for any http URL). Each
+  // connection then opens TCP to the proxy, which alone is resolved here (the proxy resolves the
+  // origin), sends "CONNECT host:port HTTP/1.1" with Host, User-Agent and, with credentials,
+  // Proxy-Authorization, and needs a 2xx answer before TLS with the origin starts through the
+  // tunnel. A refusal is a kTransport error naming the proxy and the status; the credentials are
+  // never part of an error. Basic credentials reach the proxy unencrypted (base64 is an encoding),
+  // as with any http proxy, so they should be ones that open nothing but the proxy.
+  // Absent: direct connections. Not read from HTTPS_PROXY or any other environment variable: a
+  // library whose route changed with its environment would surprise the host, so a host that
+  // honours those variables (and NO_PROXY) reads them itself and passes the URL here, or creates
+  // one transport per route. create() fails for a URL other than http://host[:port] with at most
+  // a "/" path (kUnsupported for other schemes, kInvalidArgument otherwise).
+  std::optional<std::string> proxy_url;
+
+  // Lets the TLS handshake succeed with a server that lacks RFC 5746 secure renegotiation, which
+  // OpenSSL 3 otherwise refuses with "unsafe legacy renegotiation disabled" (error 0A000152); some
+  // Autotask front ends were reported in 2023 to answer that way over TLS 1.2. This sets
+  // SSL_OP_LEGACY_SERVER_CONNECT and weakens the connection: with such a server an active attacker
+  // can splice data of its own in front of the session (CVE-2009-3555). Off by default; turn it on
+  // only for a server that fails with that error, never as a general setting. TLS 1.3 servers are
+  // not affected either way.
+  bool allow_legacy_tls_renegotiation = false;
+
+  // Resolve + TCP connect; through a proxy, the proxy's answer to CONNECT has a period as long
+  // again, since the proxy resolves and connects to the origin in that time.
+  std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds handshake_timeout{10'000};  // TLS handshake
   std::chrono::milliseconds request_timeout{120'000};   // write the request and read the response
   std::size_t max_connections_per_host = 8;             // idle connections kept for reuse; 0: none
@@ -42,13 +82,17 @@ struct BeastTransportOptions {
   // An idle connection older than this is closed instead of reused: servers commonly drop idle
   // connections after about a minute, and reusing one just before that only costs a retry.
   std::chrono::milliseconds idle_timeout{50'000};
-  std::string user_agent = "autotask_sync";  // sent unless the request has its own User-Agent
+  // Sent unless the request has its own User-Agent, and on every CONNECT to a proxy (corporate
+  // proxies often log or filter by it).
+  std::string user_agent = "autotask_sync";
 };
 
 class BeastTransport final : public Transport {
  public:
   // Fails with kInvalidArgument when the CA file cannot be read or holds no certificate (the
-  // message names the path), when a timeout is not positive, or the user agent has a line break.
+  // message names the path), when ca_pem holds no certificate, when a timeout is not positive, the
+  // user agent has a line break or the proxy URL is malformed; with kUnsupported for a proxy URL
+  // that is not http.
   static Result<std::shared_ptr<BeastTransport>> create(BeastTransportOptions options);
 
   ~BeastTransport() override;
@@ -63,7 +107,8 @@ class BeastTransport final : public Transport {
   // thread still inside the system resolver.
   Result<Response> send(const Request& request) override;
 
-  // TCP connections opened since creation (a reused connection is not counted again).
+  // TCP connections opened since creation, to the server or through a proxy to the proxy (a
+  // reused connection is not counted again).
   std::size_t connections_opened() const noexcept;
 
   struct Impl;
