@@ -35,12 +35,52 @@ Result<std::optional<std::string>> string_member(const bj::object& o, std::strin
   return std::optional<std::string>(std::string(it->value().get_string()));
 }
 
+Result<void> parse_limits(const bj::value& v, LimitPolicy& limits) {
+  if (!v.is_object()) return config_error("'autotask.limits' must be an object");
+  const bj::object& o = v.get_object();
+  if (auto e = check_keys(o, "autotask.limits.",
+                          {"max_in_flight_per_endpoint", "watch_budget", "slow_down_share",
+                           "stop_share"})) {
+    return std::move(*e);
+  }
+  if (auto it = o.find("max_in_flight_per_endpoint"); it != o.end()) {
+    if (!it->value().is_int64() || it->value().get_int64() < 1 || it->value().get_int64() > 3) {
+      return config_error("'autotask.limits.max_in_flight_per_endpoint' must be 1, 2 or 3 "
+                          "(Autotask allows 3 per endpoint)");
+    }
+    limits.max_in_flight_per_endpoint = static_cast<int>(it->value().get_int64());
+  }
+  if (auto it = o.find("watch_budget"); it != o.end()) {
+    if (!it->value().is_bool()) {
+      return config_error("'autotask.limits.watch_budget' must be true or false");
+    }
+    limits.watch_budget = it->value().get_bool();
+  }
+  for (auto [key, out] : {std::pair<std::string_view, double*>{"slow_down_share",
+                                                               &limits.slow_down_share},
+                          std::pair<std::string_view, double*>{"stop_share", &limits.stop_share}}) {
+    auto it = o.find(key);
+    if (it == o.end()) continue;
+    if (!it->value().is_number() || it->value().to_number<double>() <= 0 ||
+        it->value().to_number<double>() > 1) {
+      return config_error("'autotask.limits." + std::string(key) +
+                          "' must be a share between 0 and 1");
+    }
+    *out = it->value().to_number<double>();
+  }
+  if (limits.slow_down_share > limits.stop_share) {
+    return config_error("'autotask.limits.slow_down_share' must not exceed 'stop_share'");
+  }
+  return {};
+}
+
 Result<AutotaskSettings> parse_autotask(const bj::value& v, const EnvLookup& env) {
   if (!v.is_object()) return config_error("'autotask' must be an object");
   const bj::object& o = v.get_object();
   if (auto e = check_keys(o, "autotask.",
                           {"username", "secret", "secret_env", "integration_code", "base_url",
-                           "zone_lookup_url", "ca_file"})) {
+                           "zone_lookup_url", "ca_file", "proxy_url",
+                           "allow_legacy_tls_renegotiation", "limits"})) {
     return std::move(*e);
   }
   AutotaskSettings s;
@@ -53,10 +93,19 @@ Result<AutotaskSettings> parse_autotask(const bj::value& v, const EnvLookup& env
   for (Member m : {Member{"username", &username}, Member{"secret", &secret},
                    Member{"secret_env", &s.secret_env}, Member{"integration_code", &code},
                    Member{"base_url", &s.base_url}, Member{"zone_lookup_url", &s.zone_lookup_url},
-                   Member{"ca_file", &s.ca_file}}) {
+                   Member{"ca_file", &s.ca_file}, Member{"proxy_url", &s.proxy_url}}) {
     auto r = string_member(o, m.key, "autotask.");
     if (!r) return std::move(r).error();
     *m.out = std::move(*r);
+  }
+  if (auto it = o.find("allow_legacy_tls_renegotiation"); it != o.end()) {
+    if (!it->value().is_bool()) {
+      return config_error("'autotask.allow_legacy_tls_renegotiation' must be true or false");
+    }
+    s.allow_legacy_tls_renegotiation = it->value().get_bool();
+  }
+  if (auto it = o.find("limits"); it != o.end()) {
+    if (auto l = parse_limits(it->value(), s.limits); !l) return std::move(l).error();
   }
   if (!username || username->empty()) return config_error("'autotask.username' is required");
   if (!code || code->empty()) return config_error("'autotask.integration_code' is required");
@@ -173,6 +222,8 @@ Result<Config> parse_config(std::string_view json_text, const EnvLookup& env_in)
 Result<std::shared_ptr<Client>> make_client(const AutotaskSettings& settings, Logger logger) {
   http::BeastTransportOptions t;
   t.ca_file = settings.ca_file;
+  t.proxy_url = settings.proxy_url;
+  t.allow_legacy_tls_renegotiation = settings.allow_legacy_tls_renegotiation;
   auto transport = http::BeastTransport::create(std::move(t));
   if (!transport) return std::move(transport).error();
 
@@ -180,6 +231,7 @@ Result<std::shared_ptr<Client>> make_client(const AutotaskSettings& settings, Lo
   options.credentials = settings.credentials;
   options.base_url = settings.base_url;
   if (settings.zone_lookup_url) options.zone_lookup_url = *settings.zone_lookup_url;
+  options.limits = settings.limits;
   options.logger = std::move(logger);
   return Client::create(std::move(options), std::move(*transport));
 }

@@ -94,3 +94,29 @@ TEST_CASE("secret and secret_env together are refused") {
   REQUIRE_FALSE(c.ok());
   CHECK(c.error().message.find("not both") != std::string::npos);
 }
+
+TEST_CASE("proxy, legacy renegotiation and limits are read from the autotask object") {
+  auto c = parse_config(
+      R"({"autotask": {"username": "u", "secret": "s", "integration_code": "c",
+                        "proxy_url": "http://proxy.corp.example:3128",
+                        "allow_legacy_tls_renegotiation": true,
+                        "limits": {"max_in_flight_per_endpoint": 2, "slow_down_share": 0.6,
+                                   "stop_share": 0.8, "watch_budget": false}}})");
+  REQUIRE(c.ok());
+  CHECK(c->autotask->proxy_url == "http://proxy.corp.example:3128");
+  CHECK(c->autotask->allow_legacy_tls_renegotiation);
+  CHECK(c->autotask->limits.max_in_flight_per_endpoint == 2);
+  CHECK(c->autotask->limits.slow_down_share == doctest::Approx(0.6));
+  CHECK(c->autotask->limits.stop_share == doctest::Approx(0.8));
+  CHECK_FALSE(c->autotask->limits.watch_budget);
+
+  auto four = parse_config(R"({"autotask": {"username": "u", "secret": "s",
+      "integration_code": "c", "limits": {"max_in_flight_per_endpoint": 4}}})");
+  REQUIRE_FALSE(four.ok());
+  CHECK(four.error().message.find("max_in_flight_per_endpoint") != std::string::npos);
+
+  auto inverted = parse_config(R"({"autotask": {"username": "u", "secret": "s",
+      "integration_code": "c", "limits": {"slow_down_share": 0.95}}})");
+  REQUIRE_FALSE(inverted.ok());
+  CHECK(inverted.error().message.find("slow_down_share") != std::string::npos);
+}

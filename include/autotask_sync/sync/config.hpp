@@ -22,6 +22,9 @@ struct AutotaskSettings {
   std::optional<std::string> zone_lookup_url;
   std::optional<std::string> ca_file;
   std::optional<std::string> secret_env;  // where the secret came from, for messages
+  std::optional<std::string> proxy_url;   // http://[user:password@]host:port, for CONNECT
+  bool allow_legacy_tls_renegotiation = false;
+  LimitPolicy limits;
 };
 
 struct Config {
