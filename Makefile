@@ -9,7 +9,7 @@ DEB_PACKAGES := build-essential cmake pkg-config libboost1.81-dev libboost-json1
                 libboost-url1.81-dev libssl-dev doctest-dev libhowardhinnant-date-dev \
                 libutf8proc-dev libcli11-dev tzdata ca-certificates
 
-.PHONY: all deps configure build demo test clean format
+.PHONY: all deps configure build demo test asan tsan clean format
 
 all: build
 
@@ -28,5 +28,19 @@ demo: build
 test: build
 	@ctest --preset $(PRESET) -j $(JOBS)
 
+# The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer, and under ThreadSanitizer.
+asan: deps
+	@cmake --preset asan >/dev/null
+	@cmake --build --preset asan -j $(JOBS)
+	@ctest --preset asan -j $(JOBS)
+
+tsan: deps
+	@cmake --preset tsan >/dev/null
+	@cmake --build --preset tsan -j $(JOBS)
+	@TSAN_OPTIONS=halt_on_error=1 ctest --preset tsan -j $(JOBS)
+
+format:
+	@clang-format -i $$(git ls-files '*.cpp' '*.hpp' '*.h' '*.c')
+
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) build-asan build-tsan build-debug
