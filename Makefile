@@ -9,7 +9,7 @@ DEB_PACKAGES := build-essential cmake pkg-config libboost1.81-dev libboost-json1
                 libboost-url1.81-dev libssl-dev doctest-dev libhowardhinnant-date-dev \
                 libutf8proc-dev libcli11-dev tzdata ca-certificates
 
-.PHONY: all deps configure build demo test asan tsan clean format
+.PHONY: all deps configure build demo test bench asan tsan clean format
 
 all: build
 
@@ -27,6 +27,10 @@ demo: build
 
 test: build
 	@ctest --preset $(PRESET) -j $(JOBS)
+
+# Figures for a sync of 2,000 mappings: requests, writes, time, memory.
+bench: build
+	@$(BUILD_DIR)/bench/sync_bench 2000
 
 # The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer, and under ThreadSanitizer.
 asan: deps
