@@ -151,7 +151,8 @@ std::vector<std::string> Client::secrets() const {
 }
 
 Result<http::Response> Client::send_once(http::Method method, const std::string& url,
-                                         const std::string& body, int attempt) {
+                                         const std::string& body, int attempt,
+                                         bool with_credentials) {
   http::Request req;
   req.method = method;
   req.url = url;
@@ -161,8 +162,8 @@ Result<http::Response> Client::send_once(http::Method method, const std::string&
     req.headers.set("Content-Type", "application/json; charset=utf-8");
   }
 
-  // Credentials go only to the zone's own origin.
-  const bool to_zone = [&] {
+  // Credentials go only to the zone's own origin, and never to the zone lookup.
+  const bool to_zone = with_credentials && [&] {
     std::lock_guard lock(zone_mutex_);
     if (!zone_) return false;
     auto a = origin_of(url);
@@ -206,7 +207,7 @@ Result<Zone> Client::lookup_zone() {
   // Every reserved character is percent-encoded: a raw '+' would reach Autotask as a space.
   url.encoded_params().set(
       "user", boost::urls::encode(options_.credentials.username, boost::urls::unreserved_chars));
-  auto r = send_once(http::Method::kGet, std::string(url.buffer()), {}, 1);
+  auto r = send_once(http::Method::kGet, std::string(url.buffer()), {}, 1, false);
   if (!r) return std::move(r).error();
   if (auto e = classify_response(*r, "zone lookup", secrets())) {
     if (r->status == 500 && e->code == ErrorCode::kValidation) e->code = ErrorCode::kAuthentication;
@@ -254,17 +255,19 @@ Result<Zone> Client::zone() {
     zone_ = Zone{"(configured)", *options_.base_url, "", 0};
     return *zone_;
   }
-  zone_.reset();
   lock.unlock();
-  // The lookup runs without the lock (it is a network call); concurrent first callers may each
-  // look up, and the first answer is kept.
-  auto z = lookup_zone();
+  // One lookup at a time: a caller that arrives while one runs waits for its answer instead of
+  // sending another. An expired zone stays in place until the new answer is in, so that requests
+  // already built for it keep their credentials and their gates while the lookup runs.
+  std::lock_guard lookup_lock(lookup_mutex_);
+  lock.lock();
+  if (zone_ && now < zone_expires_) return *zone_;
+  lock.unlock();
+  auto z = lookup_zone();  // a network call: not under zone_mutex_
   if (!z) return std::move(z).error();
   lock.lock();
-  if (!zone_) {
-    zone_ = *z;
-    zone_expires_ = now + options_.zone_ttl;
-  }
+  zone_ = *z;
+  zone_expires_ = now + options_.zone_ttl;
   return *zone_;
 }
 
@@ -296,7 +299,7 @@ Result<BudgetStatus> Client::refresh_budget() {
   Result<http::Response> r = [&] {
     // Autotask does not exempt this endpoint from thread limiting: poll it one at a time.
     detail::GateHold hold(detail::EndpointGate::for_key(tenant_key() + "|thresholdinformation"), 1);
-    return send_once(http::Method::kGet, *url, {}, 1);
+    return send_once(http::Method::kGet, *url, {}, 1, true);
   }();
   const auto now = options_.environment.current_time();
   std::optional<Error> e = r ? classify_response(*r, "ThresholdInformation", secrets())
@@ -381,7 +384,7 @@ Result<http::Response> Client::call(Call& c) {
     Result<http::Response> r = [&] {
       detail::GateHold hold(detail::EndpointGate::for_key(tenant_key() + "|" + endpoint),
                             options_.limits.max_in_flight_per_endpoint);
-      return send_once(c.method, url, c.body, attempt);
+      return send_once(c.method, url, c.body, attempt, true);
     }();
     std::optional<Error> e = r ? classify_response(*r, c.context, secrets())
                                : std::optional<Error>(r.error());
@@ -402,6 +405,12 @@ Result<http::Response> Client::call(Call& c) {
       continue;
     }
     if (attempt >= options_.retry.max_attempts || !options_.retry.retryable(*e, c.kind)) {
+      // A rate or thread limit that outlasted the attempts still says when to come back.
+      if (!e->retry_after &&
+          (e->code == ErrorCode::kRateLimited || e->code == ErrorCode::kThreadLimit)) {
+        e->retry_after = options_.backoff.delay(attempt, *e, std::nullopt,
+                                                options_.environment.uniform());
+      }
       return std::move(*e);
     }
     const auto wait = options_.backoff.delay(attempt, *e, e->retry_after,
@@ -746,8 +755,14 @@ Result<std::int64_t> Client::picklist_value(std::string_view entity, std::string
       return Error(ErrorCode::kInvalidArgument,
                    std::string(entity) + "." + f->name + " is not a picklist");
     }
+    // An active match wins over an inactive one with the same label.
+    const PicklistValue* match = nullptr;
     for (const auto& pv : f->picklist_values) {
       if (lower(pv.label) != wanted && pv.value != label_or_value) continue;
+      if (!match || (pv.is_active && !match->is_active)) match = &pv;
+    }
+    if (match) {
+      const PicklistValue& pv = *match;
       if (!pv.is_active) {
         std::string active;
         for (const auto& a : f->picklist_values) {

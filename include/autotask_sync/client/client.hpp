@@ -193,8 +193,10 @@ class Client {
   // One logical call with gates, budget, retries and the 401 re-lookup; only a usable 2xx JSON
   // response is returned, everything else as a typed error.
   Result<http::Response> call(Call& c);
+  // One request; the credential headers are added only with `with_credentials` and only for
+  // the zone's own origin.
   Result<http::Response> send_once(http::Method method, const std::string& url,
-                                   const std::string& body, int attempt);
+                                   const std::string& body, int attempt, bool with_credentials);
   Result<std::string> entity_url(std::string_view path);
   Result<Zone> lookup_zone();
   void forget_zone(const std::string& url);
@@ -208,6 +210,7 @@ class Client {
   ClientOptions options_;
   std::shared_ptr<http::Transport> transport_;
   mutable std::mutex zone_mutex_;
+  std::mutex lookup_mutex_;  // held by the one zone lookup in progress; taken before zone_mutex_
   std::optional<Zone> zone_;
   std::chrono::system_clock::time_point zone_expires_{};
   std::atomic<std::uint64_t> requests_{0};
