@@ -34,7 +34,9 @@ atsync_status fail(atsync_status status, std::string message) {
 }
 
 atsync_status fail(const at::Error& e) {
-  return fail(static_cast<atsync_status>(static_cast<int>(e.code)), e.describe());
+  // Caller mistakes read best as the message alone; failures from Autotask carry code and status.
+  return fail(static_cast<atsync_status>(static_cast<int>(e.code)),
+              e.code == at::ErrorCode::kInvalidArgument ? e.message : e.describe());
 }
 
 atsync_status ok() {
@@ -106,6 +108,9 @@ atsync_status atsync_client_set_logger(atsync_client* client, atsync_log_fn fn, 
                                        atsync_log_level min_level) {
   return guarded([&] {
     if (!client) return fail(ATSYNC_E_INVALID_ARGUMENT, "client must not be NULL");
+    if (min_level < ATSYNC_LOG_DEBUG || min_level > ATSYNC_LOG_OFF) {
+      return fail(ATSYNC_E_INVALID_ARGUMENT, "min_level must be an atsync_log_level");
+    }
     std::lock_guard lock(client->log_mutex);
     client->log_fn = fn;
     client->log_user_data = user_data;
@@ -135,7 +140,11 @@ atsync_status atsync_sync_run(atsync_client* client, const char* input_json, siz
                     "input_json may hold only 'mappings' and 'usage'");
       }
       auto input = at::parse_config(std::string_view(input_json, input_len));
-      if (!input) return fail(input.error());
+      if (!input) {
+        std::string message = input.error().message;
+        if (message.rfind("config: ", 0) == 0) message.replace(0, 8, "input_json: ");
+        return fail(ATSYNC_E_INVALID_ARGUMENT, message);
+      }
       mappings = std::move(input->mappings);
       usage = std::move(input->usage);
     }

@@ -62,6 +62,19 @@ bool write_file_atomically(const std::string& path, const std::string& text, std
   return true;
 }
 
+// Whether a file can be created beside `path` (the report goes through PATH.tmp).
+bool check_writable(const std::string& path, std::string& error) {
+  const std::string tmp = path + ".tmp";
+  std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+  if (!out) {
+    error = "cannot write " + tmp;
+    return false;
+  }
+  out.close();
+  std::remove(tmp.c_str());
+  return true;
+}
+
 at::Logger stderr_logger(at::LogLevel level) {
   return at::Logger(
       [](at::LogLevel l, std::string_view line) {
@@ -127,6 +140,26 @@ struct SyncArgs {
   int repeat = 1;
 };
 
+// With --repeat N, run k's report goes to FILE.k.
+std::string report_path_for(const SyncArgs& args, int run) {
+  return args.repeat > 1 ? args.report_path + "." + std::to_string(run) : args.report_path;
+}
+
+// The report of a run that failed as a whole: the same schema, no results, and the error.
+boost::json::object failure_report(const at::Error& e, bool dry_run) {
+  boost::json::array texts;
+  for (const auto& t : e.server_errors) texts.emplace_back(t);
+  return boost::json::object{
+      {"schema", "autotask_sync.sync_report.v1"},
+      {"dry_run", dry_run},
+      {"failed", true},
+      {"results", boost::json::array()},
+      {"error", boost::json::object{{"code", at::to_string(e.code)},
+                                    {"message", e.message},
+                                    {"http_status", e.http_status},
+                                    {"server_errors", std::move(texts)}}}};
+}
+
 int run_sync(const SyncArgs& args) {
   std::string error;
   auto text = read_file(args.config_path, error);
@@ -142,6 +175,17 @@ int run_sync(const SyncArgs& args) {
   const auto level = parse_level(args.log_level);
   if (!level) {
     std::cerr << "autotask-sync: --log-level must be debug, info, warn, error or off\n";
+    return kExitUsage;
+  }
+
+  if (config->autotask && !args.tenant_file.empty()) {
+    std::cerr << "autotask-sync: --tenant applies only to the embedded simulator; the config "
+                 "names an Autotask tenant\n";
+    return kExitUsage;
+  }
+  // Find out now, before anything is written to Autotask, whether the report can be written.
+  if (!args.report_path.empty() && !check_writable(report_path_for(args, 1), error)) {
+    std::cerr << "autotask-sync: the report cannot be written: " << error << "\n";
     return kExitUsage;
   }
 
@@ -175,12 +219,18 @@ int run_sync(const SyncArgs& args) {
     auto report = at::run_billing_sync(**client, config->mappings, config->usage, options);
     if (!report) {
       std::cerr << "autotask-sync: the sync did not run: " << report.error().describe() << "\n";
+      // A nightly job still gets a record of why nothing happened.
+      if (!args.report_path.empty()) {
+        write_file_atomically(report_path_for(args, run),
+                              at::json::serialize(failure_report(report.error(), args.dry_run)) +
+                                  "\n",
+                              error);
+      }
       return kExitFailed;
     }
     std::cout << report->to_text() << std::flush;
     if (!args.report_path.empty()) {
-      std::string path = args.report_path;
-      if (args.repeat > 1) path += "." + std::to_string(run);
+      const std::string path = report_path_for(args, run);
       if (!write_file_atomically(path, at::json::serialize(report->to_json()) + "\n", error)) {
         std::cerr << "autotask-sync: " << error << "\n";
         return kExitFailed;

@@ -272,8 +272,10 @@ Result<Zone> Client::zone() {
 }
 
 void Client::forget_zone(const std::string& url) {
+  // Expire rather than drop: requests already on their way keep their credentials until the
+  // next lookup answers.
   std::lock_guard lock(zone_mutex_);
-  if (zone_ && zone_->url == url) zone_.reset();
+  if (zone_ && zone_->url == url) zone_expires_ = {};
 }
 
 std::string Client::tenant_key() const {

@@ -452,6 +452,7 @@ Result<SyncReport> Run::execute() {
   report.dry_run = options_.dry_run;
   report.time_zone = options_.time_zone;
   report.policy = options_.effective_date;
+  report.effective_time = options_.effective_time;
 
   // Validate the input before any request.
   const auto now = options_.now ? options_.now() : std::chrono::system_clock::now();

@@ -200,6 +200,12 @@ Result<Config> parse_config(std::string_view json_text, const EnvLookup& env_in)
         return config_error("mappings[" + std::to_string(index) + "]: " +
                             mapping.error().message);
       }
+      for (const auto& earlier : c.mappings) {
+        if (earlier.org_id == mapping->org_id) {
+          return config_error("mappings[" + std::to_string(index) + "]: org '" + mapping->org_id +
+                              "' is mapped more than once");
+        }
+      }
       c.mappings.push_back(std::move(*mapping));
       ++index;
     }
@@ -211,6 +217,12 @@ Result<Config> parse_config(std::string_view json_text, const EnvLookup& env_in)
       auto usage = Usage::from_json(u);
       if (!usage) {
         return config_error("usage[" + std::to_string(index) + "]: " + usage.error().message);
+      }
+      for (const auto& earlier : c.usage) {
+        if (earlier.org_id == usage->org_id) {
+          return config_error("usage[" + std::to_string(index) + "]: usage for org '" +
+                              usage->org_id + "' is given more than once");
+        }
       }
       c.usage.push_back(std::move(*usage));
       ++index;

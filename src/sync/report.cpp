@@ -107,7 +107,8 @@ bj::object SyncReport::to_json() const {
     x["unit_cost"] = bj::object{{"before", opt_money(r.cost_before)},
                                 {"target", opt_money(r.cost_target)},
                                 {"after", opt_money(r.cost_after)}};
-    x["adjustment"] = r.adjustment ? bj::value(r.adjustment->to_json()) : bj::value(nullptr);
+    x["adjustment"] =
+        r.adjustment ? bj::value(r.adjustment->to_json(effective_time)) : bj::value(nullptr);
     x["adjustment_id"] = opt_int(r.adjustment_id);
     x["error"] = r.error ? bj::value(error_json(*r.error)) : bj::value(nullptr);
     rs.emplace_back(std::move(x));

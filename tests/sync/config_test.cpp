@@ -120,3 +120,19 @@ TEST_CASE("proxy, legacy renegotiation and limits are read from the autotask obj
   REQUIRE_FALSE(inverted.ok());
   CHECK(inverted.error().message.find("slow_down_share") != std::string::npos);
 }
+
+TEST_CASE("an org mapped twice or with usage given twice is a config error naming it") {
+  auto mapped = parse_config(R"({"mappings": [
+      {"org_id": "o1", "company_id": 1, "contract_id": 2, "service_id": 3},
+      {"org_id": "o1", "company_id": 4, "contract_id": 5, "service_id": 6}]})");
+  REQUIRE_FALSE(mapped.ok());
+  CHECK(mapped.error().message.find("mappings[1]") != std::string::npos);
+  CHECK(mapped.error().message.find("'o1'") != std::string::npos);
+
+  auto usage = parse_config(R"({"usage": [
+      {"org_id": "o2", "high_water_mark": 1, "unit_cost": 1},
+      {"org_id": "o2", "high_water_mark": 2, "unit_cost": 1}]})");
+  REQUIRE_FALSE(usage.ok());
+  CHECK(usage.error().message.find("usage[1]") != std::string::npos);
+  CHECK(usage.error().message.find("'o2'") != std::string::npos);
+}

@@ -102,6 +102,7 @@ struct SyncReport {
   Date effective_date{};  // the default of the run; a mapping whose period is posted moves on
   std::string time_zone;
   EffectiveDatePolicy policy = EffectiveDatePolicy::kPeriod;
+  std::string effective_time = "12:00:00";  // as sent with every effectiveDate
   std::vector<MappingResult> results;  // one per mapping, in input order
   std::vector<std::string> unmapped_usage;  // org ids with usage but no mapping
   SyncTotals totals;
