@@ -1,6 +1,8 @@
 # Developer entry points. A fresh Debian 12 machine needs only `make demo` or `make test`;
 # both install the missing Debian packages first (as root, or through sudo).
 
+MAKEFLAGS += --no-print-directory
+
 BUILD_DIR ?= build
 PRESET    ?= default
 JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
@@ -22,7 +24,8 @@ configure: deps
 build: configure
 	@cmake --build --preset $(PRESET) -j $(JOBS)
 
-demo: build
+demo: configure
+	@cmake --build --preset $(PRESET) -j $(JOBS) --target autotask-sync
 	@$(BUILD_DIR)/tools/autotask-sync sync --config examples/demo/config.json --repeat 2
 
 test: build
