@@ -3,6 +3,7 @@
 #include "adjustments.hpp"
 #include "api_error.hpp"
 #include "filter.hpp"
+#include "metadata.hpp"
 #include "schema.hpp"
 #include "text.hpp"
 
@@ -29,7 +30,6 @@ using autotask_sync::Result;
 namespace {
 
 constexpr std::int64_t kDefaultPageSize = 500;
-constexpr std::int64_t kHourlyThreshold = 10'000;
 
 // ---- Responses --------------------------------------------------------------------------------
 
@@ -296,6 +296,8 @@ struct Route {
     kChildList,
     kChildItem,
     kAdjust,
+    kEntityInfo,
+    kFieldInfo,
     kNotImplemented,
   };
   Kind kind = Kind::kNotImplemented;
@@ -304,6 +306,27 @@ struct Route {
   std::int64_t child_id = 0;
   std::string missing;  // what the simulator does not implement, for kNotImplemented
 };
+
+// {Entity}/entityInformation, .../fields and .../userDefinedFields, with "entityInformation" at
+// rest[at].
+Result<Route> metadata_route(std::string_view method, const Target& t,
+                             const std::vector<std::string>& rest, std::size_t at, Route route) {
+  const std::size_t after = rest.size() - at - 1;
+  if (after > 1) return no_route(t.path);
+  if (after == 1 && !iequals(rest[at + 1], "fields") &&
+      !iequals(rest[at + 1], "userDefinedFields")) {
+    return no_route(t.path);
+  }
+  if (method != "GET") return not_allowed(method);
+  if (after == 0) {
+    route.kind = Route::Kind::kEntityInfo;
+  } else if (iequals(rest[at + 1], "fields")) {
+    route.kind = Route::Kind::kFieldInfo;
+  } else {
+    route.missing = "user-defined field definitions";
+  }
+  return route;
+}
 
 Result<Route> resolve_entity_route(std::string_view method, const Target& t,
                                    const std::vector<std::string>& rest) {
@@ -346,11 +369,7 @@ Result<Route> resolve_entity_route(std::string_view method, const Target& t,
     return route;
   }
 
-  if (iequals(rest[1], "entityInformation")) {
-    if (!get) return not_allowed(method);
-    route.missing = "entityInformation metadata";
-    return route;
-  }
+  if (iequals(rest[1], "entityInformation")) return metadata_route(method, t, rest, 1, route);
 
   route.id = parse_id(rest[1]);
   if (!route.id) return no_route(t.path);
@@ -361,8 +380,13 @@ Result<Route> resolve_entity_route(std::string_view method, const Target& t,
   }
 
   const EntitySchema* child = find_child(*entity, rest[2]);
-  if (child == nullptr || rest.size() > 4) return no_route(t.path);
+  if (child == nullptr) return no_route(t.path);
   route.entity = child;
+  // Contracts/{id}/Services/entityInformation[/fields] describes the child entity.
+  if (rest.size() >= 4 && iequals(rest[3], "entityInformation")) {
+    return metadata_route(method, t, rest, 3, route);
+  }
+  if (rest.size() > 4) return no_route(t.path);
   if (rest.size() == 4) {
     const auto child_id = parse_id(rest[3]);
     if (!child_id) return no_route(t.path);
@@ -411,7 +435,41 @@ struct Context {
   const ApiConfig& config;
   const ApiRequest& request;
   const Target& target;
+  const ApiUser& user;
 };
+
+// Whether rows of the entity reach this user with some fields blanked: Autotask returns costs
+// empty to a security level that cannot read them.
+bool hides_costs(const Context& ctx, const EntitySchema& entity) {
+  if (ctx.user.can_read_costs) return false;
+  return std::any_of(entity.fields.begin(), entity.fields.end(),
+                     [](const FieldSpec& f) { return (f.flags & kCost) != 0; });
+}
+
+json::object as_seen(const Context& ctx, const EntitySchema& entity, json::object row) {
+  if (!hides_costs(ctx, entity)) return row;
+  for (const FieldSpec& f : entity.fields) {
+    if ((f.flags & kCost) != 0) row[f.name] = nullptr;
+  }
+  return row;
+}
+
+// The entity's rows as the user sees them, so that a filter on a hidden cost cannot reveal it.
+// `scratch` holds the blanked copy when one is needed.
+const json::array& visible_rows(const Context& ctx, const EntitySchema& entity,
+                                json::array& scratch) {
+  const json::array& rows = ctx.store.rows(entity.name);
+  if (!hides_costs(ctx, entity)) return rows;
+  scratch.clear();
+  scratch.reserve(rows.size());
+  for (const json::value& row : rows) scratch.emplace_back(as_seen(ctx, entity, row.get_object()));
+  return scratch;
+}
+
+Error not_permitted(std::string_view action, const EntitySchema& entity) {
+  return query_error("The API user's security level does not allow it to " + std::string(action) +
+                     " " + std::string(entity.error_name) + " entities.");
+}
 
 using UrlFor = std::function<std::string(const Cursor&)>;
 
@@ -425,7 +483,8 @@ std::int64_t page_size_for(const ApiConfig& config, const QuerySpec& spec) {
 ApiResponse page(const Context& ctx, const EntitySchema& entity, const QuerySpec& spec,
                  const Filter& filter, const Cursor& cursor, const UrlFor& url_for) {
   std::vector<const json::object*> matches;
-  for (const json::value& row : ctx.store.rows(entity.name)) {
+  json::array scratch;
+  for (const json::value& row : visible_rows(ctx, entity, scratch)) {
     if (filter.matches(row.get_object())) matches.push_back(&row.get_object());
   }
 
@@ -559,7 +618,8 @@ ApiResponse count(const Context& ctx, const EntitySchema& entity) {
   auto query = compile_query(entity, std::move(*document));
   if (!query) return error_response(query.error());
   std::int64_t n = 0;
-  for (const json::value& row : ctx.store.rows(entity.name)) {
+  json::array scratch;
+  for (const json::value& row : visible_rows(ctx, entity, scratch)) {
     if (query->filter.matches(row.get_object())) ++n;
   }
   return json_response(200, json::object{{"queryCount", n}});
@@ -567,7 +627,7 @@ ApiResponse count(const Context& ctx, const EntitySchema& entity) {
 
 ApiResponse item_response(const Context& ctx, const EntitySchema& entity, std::int64_t id,
                           const json::object* row) {
-  if (row != nullptr) return json_response(200, json::object{{"item", *row}});
+  if (row != nullptr) return json_response(200, json::object{{"item", as_seen(ctx, entity, *row)}});
   if (ctx.config.missing_item_is_404) {
     return error_response(api_error(
         404, "No " + std::string(entity.error_name) + " has id " + std::to_string(id) + "."));
@@ -579,7 +639,9 @@ ApiResponse child_list(const Context& ctx, const EntitySchema& child, std::int64
   json::array items;
   for (const json::value& row : ctx.store.rows(child.name)) {
     const json::value& parent = row.at(child.parent_key);
-    if (parent.is_int64() && parent.get_int64() == parent_id) items.push_back(row);
+    if (parent.is_int64() && parent.get_int64() == parent_id) {
+      items.emplace_back(as_seen(ctx, child, row.get_object()));
+    }
   }
   return json_response(200, list_body(std::move(items), kDefaultPageSize, nullptr, nullptr));
 }
@@ -600,12 +662,19 @@ ApiResponse adjust(const Context& ctx, std::optional<std::int64_t> path_contract
   if (!body->is_object()) {
     return error_response(query_error("The request body must be a JSON object."));
   }
+  json::object adjustment = body->get_object();
+  if (!ctx.user.can_read_costs) {
+    // Autotask silently ignores a cost from a user who may not see costs.
+    for (auto it = adjustment.begin(); it != adjustment.end();) {
+      it = iequals(it->key(), "adjustedUnitCost") ? adjustment.erase(it) : std::next(it);
+    }
+  }
   AdjustmentRules rules;
   rules.effective_date_rule = ctx.config.effective_date_rule;
   rules.database_utc_offset = ctx.config.database_utc_offset;
   rules.same_date = ctx.config.same_date_adjustments;
   rules.modified_stamp = now_stamp(ctx.config.today);
-  auto id = apply_adjustment(ctx.store, body->get_object(), path_contract_id, rules);
+  auto id = apply_adjustment(ctx.store, adjustment, path_contract_id, rules);
   if (!id) return error_response(id.error());
   ApiResponse r = json_response(200, json::object{{"itemId", *id}});
   r.wrote = true;
@@ -631,9 +700,43 @@ LoggedRequest describe(std::string_view method, std::string_view target) {
   return logged;
 }
 
+std::optional<std::string> thread_limit_endpoint(std::string_view target) {
+  const Target t = parse_target(target);
+  if (!t.ok || t.segments.size() < 2 || !iequals(t.segments[0], "V1.0")) return std::nullopt;
+  if (iequals(t.segments[1], "zoneInformation")) return std::nullopt;
+  std::string endpoint = t.segments[1];
+  for (char& c : endpoint) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return endpoint;
+}
+
 // ---- Api --------------------------------------------------------------------------------------
 
 Api::Api(ApiConfig config, Tenant tenant) : config_(std::move(config)), store_(std::move(tenant)) {}
+
+std::chrono::steady_clock::time_point Api::now() const {
+  return config_.clock ? config_.clock() : std::chrono::steady_clock::now();
+}
+
+void Api::expire_requests(std::chrono::steady_clock::time_point now) {
+  while (!recent_requests_.empty() &&
+         recent_requests_.front().first <= now - std::chrono::hours(1)) {
+    requests_this_hour_ -= recent_requests_.front().second;
+    recent_requests_.pop_front();
+  }
+}
+
+std::size_t Api::requests_this_hour() {
+  expire_requests(now());
+  return requests_this_hour_;
+}
+
+void Api::set_requests_this_hour(std::size_t count) {
+  recent_requests_.clear();
+  requests_this_hour_ = count;
+  if (count != 0) recent_requests_.emplace_back(now(), count);
+}
 
 ApiResponse Api::handle(const ApiRequest& request) {
   try {
@@ -684,9 +787,23 @@ ApiResponse Api::respond(const ApiRequest& request) {
   if (request.integration_code != user->integration_code) {
     return error_response(query_error("IntegrationCode is invalid."));
   }
-  const auto now = std::chrono::steady_clock::now();
-  recent_requests_.push_back(now);
-  while (recent_requests_.front() < now - std::chrono::hours(1)) recent_requests_.pop_front();
+  // The budget is the database's, shared by every user and integration code. A refused request
+  // is not counted, so the window reopens an hour after the requests that filled it.
+  const auto at = now();
+  expire_requests(at);
+  if (requests_this_hour_ >= config_.hourly_request_threshold) {
+    return error_response(api_error(
+        429, "Request Threshold Exceeded - The Autotask API request threshold of " +
+                 std::to_string(config_.hourly_request_threshold) +
+                 " requests per hour has been exceeded. Requests are refused until the count of "
+                 "the last 60 minutes falls below the threshold."));
+  }
+  if (!recent_requests_.empty() && recent_requests_.back().first == at) {
+    ++recent_requests_.back().second;
+  } else {
+    recent_requests_.emplace_back(at, 1);
+  }
+  ++requests_this_hour_;
 
   if (!request.body.empty()) {
     if (!request.content_type) {
@@ -702,14 +819,32 @@ ApiResponse Api::respond(const ApiRequest& request) {
     }
   }
 
-  const Context ctx{store_, config_, request, target};
+  const Context ctx{store_, config_, request, target, *user};
   const EntitySchema* entity = route->entity;
+  if (entity != nullptr) {
+    // A tenant's restriction is enforced where the simulator implements the operation.
+    const Capabilities allowed = capabilities(*entity, tenant);
+    const bool reads =
+        route->kind == Route::Kind::kQuery || route->kind == Route::Kind::kCount ||
+        route->kind == Route::Kind::kNextPage || route->kind == Route::Kind::kGetItem ||
+        route->kind == Route::Kind::kChildList || route->kind == Route::Kind::kChildItem;
+    if (reads && !allowed.can_query) return error_response(not_permitted("query", *entity));
+    if (route->kind == Route::Kind::kAdjust && !allowed.can_create) {
+      return error_response(not_permitted("create", *entity));
+    }
+  }
   switch (route->kind) {
     case Route::Kind::kThreshold:
-      return json_response(200, json::object{{"externalRequestThreshold", kHourlyThreshold},
-                                             {"requestThresholdTimeframe", 60},
-                                             {"currentTimeframeRequestCount",
-                                              static_cast<std::int64_t>(recent_requests_.size())}});
+      return json_response(
+          200, json::object{{"externalRequestThreshold",
+                             static_cast<std::int64_t>(config_.hourly_request_threshold)},
+                            {"requestThresholdTimeframe", 60},
+                            {"currentTimeframeRequestCount",
+                             static_cast<std::int64_t>(requests_this_hour_)}});
+    case Route::Kind::kEntityInfo:
+      return json_response(200, entity_information(*entity, tenant));
+    case Route::Kind::kFieldInfo:
+      return json_response(200, field_information(*entity, tenant));
     case Route::Kind::kQuery:
       return run_query(ctx, *entity);
     case Route::Kind::kNextPage:

@@ -1,5 +1,6 @@
 // The Autotask REST API over the tenant state, without any networking: one request in, one
-// response out. The server holds the simulator's lock around handle().
+// response out. The server holds the simulator's lock around handle() and the other members; the
+// thread limit, which depends on requests in flight rather than on the state, is the server's.
 #pragma once
 
 #include "store.hpp"
@@ -27,6 +28,8 @@ struct ApiConfig {
   std::chrono::minutes database_utc_offset{0};
   SameDateAdjustments same_date_adjustments = SameDateAdjustments::kAccumulate;
   std::optional<autotask_sync::Date> today;
+  std::size_t hourly_request_threshold = 10'000;
+  std::function<std::chrono::steady_clock::time_point()> clock;  // empty: steady_clock::now
 };
 
 struct ApiRequest {
@@ -50,6 +53,11 @@ struct ApiResponse {
 // an unparseable target is logged as given.
 LoggedRequest describe(std::string_view method, std::string_view target);
 
+// The endpoint Autotask's thread limit counts a request under: the first path segment after
+// V1.0/, lower-cased ("companies" for .../V1.0/Companies/query/next). None for zoneInformation,
+// which Autotask exempts, and for paths outside V1.0/.
+std::optional<std::string> thread_limit_endpoint(std::string_view target);
+
 class Api {
  public:
   Api(ApiConfig config, Tenant tenant);
@@ -58,12 +66,21 @@ class Api {
 
   const Store& store() const noexcept { return store_; }
 
+  // The authenticated requests of the last hour, as ThresholdInformation reports them.
+  std::size_t requests_this_hour();
+  // Replaces that count with `count` requests made now, which leave the window an hour later.
+  void set_requests_this_hour(std::size_t count);
+
  private:
   ApiResponse respond(const ApiRequest& request);
+  std::chrono::steady_clock::time_point now() const;
+  void expire_requests(std::chrono::steady_clock::time_point now);
 
   ApiConfig config_;
   Store store_;
-  std::deque<std::chrono::steady_clock::time_point> recent_requests_;  // authenticated, last hour
+  // The hourly window: (when, how many) in arrival order, and their sum.
+  std::deque<std::pair<std::chrono::steady_clock::time_point, std::size_t>> recent_requests_;
+  std::size_t requests_this_hour_ = 0;
 };
 
 }  // namespace autotask_sim::detail

@@ -7,7 +7,9 @@
 #include <CLI/CLI.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -51,7 +53,25 @@ int main(int argc, char** argv) {
                  "URL zoneInformation hands out (default: the server's own base URL)");
   app.add_option("--today", today, "The simulator's today, YYYY-MM-DD (default: UTC today)");
   app.add_option("--threads", options.threads, "Server threads")->capture_default_str();
+  app.add_option("--max-threads-per-endpoint", options.max_threads_per_endpoint,
+                 "Requests in flight per integration code and endpoint; 0 turns the limit off")
+      ->capture_default_str();
+  app.add_option("--thread-limit-status", options.thread_limit_status,
+                 "HTTP status of the thread-limit error")
+      ->capture_default_str();
+  std::int64_t latency_ms = 0;
+  app.add_option("--latency-ms", latency_ms, "Milliseconds every request waits before its answer")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--hourly-threshold", options.hourly_request_threshold,
+                 "Authenticated requests allowed per rolling hour")
+      ->capture_default_str();
+  std::size_t used_this_hour = 0;
+  app.add_option("--requests-this-hour", used_this_hour,
+                 "Start as if this many requests had just been made")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  options.request_latency = std::chrono::milliseconds(latency_ms);
 
   if (cert_file.empty() != key_file.empty()) return fail("--cert and --key go together");
   if (!cert_file.empty()) {
@@ -73,6 +93,7 @@ int main(int argc, char** argv) {
   std::signal(SIGTERM, on_signal);
   auto sim = autotask_sim::Simulator::start(options, std::move(*tenant));
   if (!sim) return fail(sim.error().message);
+  if (used_this_hour != 0) (*sim)->set_request_count_this_hour(used_this_hour);
 
   if (!write_cert.empty()) {
     if (auto r = (*sim)->write_certificate(write_cert); !r) return fail(r.error().message);

@@ -1,5 +1,7 @@
 // The HTTPS server: Beast over Asio SSL, one coroutine per connection on its own strand, a few
-// io_context threads, and the Api handling each request whole under the state lock.
+// io_context threads, and the Api handling each request whole under the state lock. The thread
+// limit lives here, since it counts requests from when they are read to when they are answered,
+// which the Api never sees.
 #include <autotask_sim/simulator.hpp>
 
 #include "api.hpp"
@@ -23,9 +25,14 @@
 
 #include <openssl/ssl.h>
 
+#include <algorithm>
 #include <fstream>
+#include <functional>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
+#include <utility>
 
 namespace autotask_sim {
 
@@ -82,31 +89,120 @@ Fault Fault::close_after_commit() {
 
 namespace {
 
-// What the connections share: the tenant behind its lock, the request log and the fault hook.
-class Core {
+struct Limits {
+  std::size_t max_body_bytes = 0;
+  std::size_t max_threads_per_endpoint = 0;
+  int thread_limit_status = 429;
+  std::chrono::milliseconds request_latency{0};
+};
+
+// Ends a request's place in the in-flight count exactly once, however its connection ends.
+class InFlight {
  public:
-  Core(detail::ApiConfig config, Tenant tenant, std::size_t max_body_bytes)
-      : api_(std::move(config), std::move(tenant)), max_body_bytes_(max_body_bytes) {}
+  InFlight() = default;
+  explicit InFlight(std::function<void()> leave) : leave_(std::move(leave)) {}
+  ~InFlight() { release(); }
+  InFlight(InFlight&& other) noexcept : leave_(std::exchange(other.leave_, nullptr)) {}
+  InFlight& operator=(InFlight&& other) noexcept {
+    release();
+    leave_ = std::exchange(other.leave_, nullptr);
+    return *this;
+  }
+  InFlight(const InFlight&) = delete;
+  InFlight& operator=(const InFlight&) = delete;
 
-  std::size_t max_body_bytes() const noexcept { return max_body_bytes_; }
+  void release() {
+    if (auto leave = std::exchange(leave_, nullptr)) leave();
+  }
 
-  // Logs the request and asks the fault hook what to do with it.
-  std::pair<std::size_t, Fault> begin(const detail::ApiRequest& request) {
+ private:
+  std::function<void()> leave_;
+};
+
+// What begin() decided for a request.
+struct Admission {
+  std::size_t index = 0;
+  bool refused = false;  // over the thread limit: answer at once, do not handle
+  Fault fault;
+  InFlight in_flight;  // holds the request's place in the thread limit's count
+};
+
+// What the connections share: the tenant behind its lock, the request log, the fault hook and
+// the requests in flight.
+class Core : public std::enable_shared_from_this<Core> {
+ public:
+  Core(detail::ApiConfig config, Tenant tenant, Limits limits)
+      : api_(std::move(config), std::move(tenant)), limits_(limits) {}
+
+  const Limits& limits() const noexcept { return limits_; }
+
+  // Logs the request, admits it under the thread limit or refuses it, and asks the fault hook
+  // what to do with an admitted one.
+  Admission begin(const detail::ApiRequest& request) {
     LoggedRequest logged = detail::describe(request.method, request.target);
-    std::size_t index = 0;
+    const std::optional<std::string> endpoint = detail::thread_limit_endpoint(request.target);
+    Admission a;
     FaultHook hook;
     {
       const std::lock_guard lock(mutex_);
-      index = log_.size();
+      a.index = log_.size();
+      if (endpoint) {
+        // Autotask keys the limit by tracking identifier, whoever the user is.
+        auto key = std::pair{request.integration_code.value_or(std::string()), *endpoint};
+        std::size_t& count = in_flight_[key];
+        if (limits_.max_threads_per_endpoint != 0 && count >= limits_.max_threads_per_endpoint) {
+          a.refused = true;
+          ++thread_limit_refusals_;
+          logged.status = limits_.thread_limit_status;
+        } else {
+          ++count;
+          std::size_t& peak = peaks_[*endpoint];
+          peak = std::max(peak, count);
+          a.in_flight = InFlight([self = shared_from_this(), key = std::move(key)] {
+            const std::lock_guard guard(self->mutex_);
+            --self->in_flight_[key];
+          });
+        }
+      }
       log_.push_back(logged);
       hook = fault_;
     }
-    if (!hook) return {index, Fault::none()};
+    if (a.refused || !hook) return a;
     try {
-      return {index, hook(index, logged)};
+      a.fault = hook(a.index, logged);
     } catch (...) {
-      return {index, Fault::none()};  // a throwing hook must not take the server down
+      a.fault = Fault::none();  // a throwing hook must not take the server down
     }
+    return a;
+  }
+
+  std::string thread_limit_body() const {
+    return R"({"errors":["Thread Threshold Exceeded - The Autotask API thread threshold of )" +
+           std::to_string(limits_.max_threads_per_endpoint) +
+           R"( threads has been exceeded. Itgenatr005"]})";
+  }
+
+  std::size_t peak_in_flight(std::string_view endpoint) const {
+    const auto key = detail::thread_limit_endpoint("/ATServicesRest/V1.0/" + std::string(endpoint));
+    if (!key) return 0;
+    const std::lock_guard lock(mutex_);
+    auto it = peaks_.find(*key);
+    return it == peaks_.end() ? 0 : it->second;
+  }
+
+  std::size_t thread_limit_refusals() const {
+    const std::lock_guard lock(mutex_);
+    return thread_limit_refusals_;
+  }
+
+  std::size_t request_count_this_hour() {
+    const std::lock_guard lock(mutex_);
+    return api_.requests_this_hour();
+  }
+
+  void set_request_count_this_hour(std::size_t count) {
+    const std::lock_guard lock(mutex_);
+    api_.set_requests_this_hour(count);
   }
 
   detail::ApiResponse handle(std::size_t index, const detail::ApiRequest& request) {
@@ -156,7 +252,10 @@ class Core {
   std::vector<LoggedRequest> log_;
   std::size_t writes_ = 0;
   FaultHook fault_;
-  const std::size_t max_body_bytes_;
+  const Limits limits_;
+  std::map<std::pair<std::string, std::string>, std::size_t> in_flight_;  // (code, endpoint)
+  std::map<std::string, std::size_t, std::less<>> peaks_;                 // endpoint
+  std::size_t thread_limit_refusals_ = 0;
 };
 
 using Stream = beast::ssl_stream<beast::tcp_stream>;
@@ -209,7 +308,7 @@ net::awaitable<void> serve_connection(std::shared_ptr<Core> core, ssl::context& 
   for (;;) {
     http::request_parser<http::string_body> parser;
     parser.header_limit(kHeaderLimit);
-    parser.body_limit(core->max_body_bytes());
+    parser.body_limit(core->limits().max_body_bytes);
     tcp_layer.expires_after(kIdleTimeout);
     auto [read_ec, read_n] = co_await http::async_read(stream, buffer, parser, kTuple);
     if (read_ec == http::error::body_limit) {
@@ -224,20 +323,26 @@ net::awaitable<void> serve_connection(std::shared_ptr<Core> core, ssl::context& 
 
     const http::request<http::string_body> req = parser.release();
     const detail::ApiRequest request = to_api_request(req);
-    auto [index, fault] = core->begin(request);
-    if (fault.delay > std::chrono::milliseconds(0)) {
+    Admission admission = core->begin(request);
+    const std::size_t index = admission.index;
+    Fault& fault = admission.fault;
+    const auto wait = admission.refused ? std::chrono::milliseconds(0)
+                                        : core->limits().request_latency + fault.delay;
+    if (wait > std::chrono::milliseconds(0)) {
       net::steady_timer timer(co_await net::this_coro::executor);
-      timer.expires_after(fault.delay);
+      timer.expires_after(wait);
       co_await timer.async_wait(kTuple);
     }
 
     http::response<http::string_body> res;
+    if (admission.refused) fault = Fault::respond(core->limits().thread_limit_status, {});
     switch (fault.kind) {
       case Fault::Kind::kCloseBeforeResponse:
         core->finish(index, 0, false);
         reset(stream);
         co_return;
       case Fault::Kind::kRespond:
+        if (admission.refused) fault.body = core->thread_limit_body();
         res = make_response(req.version(), fault.status, std::move(fault.body), fault.headers);
         core->finish(index, fault.status, true);
         break;
@@ -254,6 +359,10 @@ net::awaitable<void> serve_connection(std::shared_ptr<Core> core, ssl::context& 
     }
     res.keep_alive(req.keep_alive());
     res.prepare_payload();
+    // The request stops counting once its answer is ready, before the write: a client may read
+    // the answer and send its next request before this write's completion is seen here, and a
+    // client that waits for its answers must never be refused for a request already answered.
+    admission.in_flight.release();
     tcp_layer.expires_after(kWriteTimeout);
     if (auto [write_ec, write_n] = co_await http::async_write(stream, res, kTuple); write_ec) {
       co_return;
@@ -313,6 +422,15 @@ Result<std::unique_ptr<Simulator>> Simulator::start(SimulatorOptions options, Te
   if (options.threads == 0) return invalid("SimulatorOptions::threads must be at least 1");
   if (options.max_page_size == 0 || options.max_page_size > 500) {
     return invalid("SimulatorOptions::max_page_size must be between 1 and 500");
+  }
+  if (options.thread_limit_status < 100 || options.thread_limit_status > 599) {
+    return invalid("SimulatorOptions::thread_limit_status must be an HTTP status (100 to 599)");
+  }
+  if (options.hourly_request_threshold == 0) {
+    return invalid("SimulatorOptions::hourly_request_threshold must be at least 1");
+  }
+  if (options.request_latency < std::chrono::milliseconds(0)) {
+    return invalid("SimulatorOptions::request_latency must not be negative");
   }
   if (options.cert_file.has_value() != options.key_file.has_value()) {
     return invalid("give both a certificate file and a key file, or neither");
@@ -375,8 +493,14 @@ Result<std::unique_ptr<Simulator>> Simulator::start(SimulatorOptions options, Te
   config.database_utc_offset = options.database_utc_offset;
   config.same_date_adjustments = options.same_date_adjustments;
   config.today = options.today;
-  impl->core =
-      std::make_shared<Core>(std::move(config), std::move(*normalized), options.max_body_bytes);
+  config.hourly_request_threshold = options.hourly_request_threshold;
+  config.clock = options.clock;
+  Limits limits;
+  limits.max_body_bytes = options.max_body_bytes;
+  limits.max_threads_per_endpoint = options.max_threads_per_endpoint;
+  limits.thread_limit_status = options.thread_limit_status;
+  limits.request_latency = options.request_latency;
+  impl->core = std::make_shared<Core>(std::move(config), std::move(*normalized), limits);
 
   net::co_spawn(*impl->io, accept_connections(impl->core, impl->tls, acceptor), net::detached);
   for (std::size_t i = 0; i < options.threads; ++i) {
@@ -429,5 +553,21 @@ std::size_t Simulator::write_count() const { return impl_->core->write_count(); 
 std::vector<LoggedRequest> Simulator::requests() const { return impl_->core->requests(); }
 
 void Simulator::set_fault(FaultHook hook) { impl_->core->set_fault(std::move(hook)); }
+
+std::size_t Simulator::peak_in_flight(std::string_view endpoint) const {
+  return impl_->core->peak_in_flight(endpoint);
+}
+
+std::size_t Simulator::thread_limit_refusals() const {
+  return impl_->core->thread_limit_refusals();
+}
+
+std::size_t Simulator::request_count_this_hour() const {
+  return impl_->core->request_count_this_hour();
+}
+
+void Simulator::set_request_count_this_hour(std::size_t count) {
+  impl_->core->set_request_count_this_hour(count);
+}
 
 }  // namespace autotask_sim

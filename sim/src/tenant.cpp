@@ -1,5 +1,6 @@
 #include <autotask_sim/tenant.hpp>
 
+#include "metadata.hpp"
 #include "schema.hpp"
 #include "store.hpp"
 #include "text.hpp"
@@ -11,8 +12,10 @@
 #include <boost/json/object.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <limits>
 #include <map>
+#include <set>
 
 namespace autotask_sim {
 
@@ -251,6 +254,170 @@ Result<void> check_keys(const json::object& o, std::initializer_list<std::string
   return {};
 }
 
+bool is_integer_text(std::string_view text) {
+  std::int64_t n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  return !text.empty() && ec == std::errc() && end == text.data() + text.size();
+}
+
+// Canonical entity and field names; each value an integer in text, labelled, listed once; then
+// the simulator's defaults for the picklists the tenant leaves out.
+Result<std::map<std::string, Tenant::Picklists, std::less<>>> normalize_picklists(
+    const std::map<std::string, Tenant::Picklists, std::less<>>& given) {
+  std::map<std::string, Tenant::Picklists, std::less<>> out;
+  for (const auto& [entity_name, fields] : given) {
+    const EntitySchema* schema = detail::find_entity(entity_name);
+    if (schema == nullptr) {
+      return invalid("picklists: '" + entity_name + "' is not an entity the simulator knows (" +
+                     known_entity_names() + ")");
+    }
+    if (out.contains(schema->name)) {
+      return invalid("picklists: '" + std::string(schema->name) + "' is given more than once");
+    }
+    Tenant::Picklists& lists = out[std::string(schema->name)];
+    for (const auto& [field_name, entries] : fields) {
+      const std::string where = "picklists." + std::string(schema->name) + "." + field_name;
+      const FieldSpec* field = detail::find_field(*schema, field_name);
+      if (field == nullptr) {
+        return invalid(where + ": '" + field_name + "' is not a field of " +
+                       std::string(schema->name));
+      }
+      if ((field->flags & detail::kPicklist) == 0) {
+        return invalid(where + ": " + std::string(schema->name) + "." + std::string(field->name) +
+                       " is not a picklist field");
+      }
+      if (lists.contains(field->name)) return invalid(where + ": the field is given twice");
+      std::set<std::string> seen;
+      for (std::size_t i = 0; i < entries.size(); ++i) {
+        const PicklistEntry& e = entries[i];
+        const std::string at = where + "[" + std::to_string(i) + "]";
+        if (!is_integer_text(e.value)) {
+          return invalid(at + ": value '" + e.value + "' should be an integer");
+        }
+        if (e.label.empty()) return invalid(at + ": the label must not be empty");
+        if (!seen.insert(e.value).second) {
+          return invalid(at + ": value " + e.value + " appears more than once");
+        }
+      }
+      lists.emplace(std::string(field->name), entries);
+    }
+  }
+  for (const auto& schema : detail::all_entities()) {
+    Tenant::Picklists& lists = out[std::string(schema.name)];
+    for (auto& [field, entries] : detail::default_picklists(schema.name)) {
+      lists.try_emplace(field, std::move(entries));
+    }
+    if (lists.empty()) out.erase(std::string(schema.name));
+  }
+  return out;
+}
+
+Result<std::map<std::string, EntityPermissions, std::less<>>> normalize_permissions(
+    const std::map<std::string, EntityPermissions, std::less<>>& given) {
+  std::map<std::string, EntityPermissions, std::less<>> out;
+  for (const auto& [name, permissions] : given) {
+    const EntitySchema* schema = detail::find_entity(name);
+    if (schema == nullptr) {
+      return invalid("permissions: '" + name + "' is not an entity the simulator knows (" +
+                     known_entity_names() + ")");
+    }
+    if (!out.emplace(std::string(schema->name), permissions).second) {
+      return invalid("permissions: '" + std::string(schema->name) + "' is given more than once");
+    }
+  }
+  return out;
+}
+
+Result<PicklistEntry> read_picklist_entry(const json::value& v, const std::string& where,
+                                          std::size_t index) {
+  if (!v.is_object()) return invalid(where + ": should be an object");
+  const json::object& o = v.get_object();
+  if (auto r = check_keys(
+          o,
+          {"value", "label", "isActive", "isDefaultValue", "sortOrder", "parentValue", "isSystem"},
+          where);
+      !r) {
+    return std::move(r).error();
+  }
+  auto text_of = [](const json::value& x) -> std::optional<std::string> {
+    if (x.is_string()) return std::string(x.get_string());
+    if (x.is_int64()) return std::to_string(x.get_int64());
+    return std::nullopt;
+  };
+  PicklistEntry e;
+  e.sort_order = static_cast<std::int64_t>(index);
+  const json::value* value = o.if_contains("value");
+  if (value == nullptr || !text_of(*value)) {
+    return invalid(where + ": 'value' is required, an integer or a string holding one");
+  }
+  e.value = *text_of(*value);
+  auto label = read_string_member(o, "label", where);
+  if (!label) return std::move(label).error();
+  e.label = std::move(*label);
+  for (auto [key, out] :
+       {std::pair{"isActive", &e.is_active}, std::pair{"isDefaultValue", &e.is_default_value},
+        std::pair{"isSystem", &e.is_system}}) {
+    if (const json::value* flag = o.if_contains(key)) {
+      if (!flag->is_bool()) return invalid(where + ": '" + key + "' should be true or false");
+      *out = flag->get_bool();
+    }
+  }
+  if (const json::value* order = o.if_contains("sortOrder")) {
+    if (!order->is_int64()) return invalid(where + ": 'sortOrder' should be an integer");
+    e.sort_order = order->get_int64();
+  }
+  if (const json::value* parent = o.if_contains("parentValue"); parent && !parent->is_null()) {
+    if (!text_of(*parent)) return invalid(where + ": 'parentValue' should be a string");
+    e.parent_value = *text_of(*parent);
+  }
+  return e;
+}
+
+Result<void> read_picklists(const json::value& v, Tenant& tenant) {
+  if (!v.is_object()) return invalid("picklists: should be an object of entities");
+  for (const auto& entity : v.get_object()) {
+    const std::string where = "picklists." + std::string(entity.key());
+    if (!entity.value().is_object()) return invalid(where + ": should be an object of fields");
+    Tenant::Picklists& lists = tenant.picklists[std::string(entity.key())];
+    for (const auto& field : entity.value().get_object()) {
+      const std::string at = where + "." + std::string(field.key());
+      if (!field.value().is_array()) return invalid(at + ": should be an array of values");
+      std::vector<PicklistEntry> entries;
+      const json::array& list = field.value().get_array();
+      for (std::size_t i = 0; i < list.size(); ++i) {
+        auto e = read_picklist_entry(list[i], at + "[" + std::to_string(i) + "]", i);
+        if (!e) return std::move(e).error();
+        entries.push_back(std::move(*e));
+      }
+      lists[std::string(field.key())] = std::move(entries);
+    }
+  }
+  return {};
+}
+
+Result<void> read_permissions(const json::value& v, Tenant& tenant) {
+  if (!v.is_object()) return invalid("permissions: should be an object of entities");
+  for (const auto& entity : v.get_object()) {
+    const std::string where = "permissions." + std::string(entity.key());
+    if (!entity.value().is_object()) return invalid(where + ": should be an object");
+    const json::object& o = entity.value().get_object();
+    if (auto r = check_keys(o, {"canCreate", "canDelete", "canQuery", "canUpdate"}, where); !r) {
+      return r;
+    }
+    EntityPermissions p;
+    for (auto [key, out] :
+         {std::pair{"canCreate", &p.can_create}, std::pair{"canDelete", &p.can_delete},
+          std::pair{"canQuery", &p.can_query}, std::pair{"canUpdate", &p.can_update}}) {
+      if (const json::value* flag = o.if_contains(key)) {
+        if (!flag->is_bool()) return invalid(where + ": '" + key + "' should be true or false");
+        *out = flag->get_bool();
+      }
+    }
+    tenant.permissions[std::string(entity.key())] = p;
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<Tenant> normalize_tenant(Tenant tenant) {
@@ -286,13 +453,22 @@ Result<Tenant> normalize_tenant(Tenant tenant) {
   tenant.entities = std::move(entities);
 
   if (auto r = check_references(tenant); !r) return std::move(r).error();
+
+  auto picklists = normalize_picklists(tenant.picklists);
+  if (!picklists) return std::move(picklists).error();
+  tenant.picklists = std::move(*picklists);
+  auto permissions = normalize_permissions(tenant.permissions);
+  if (!permissions) return std::move(permissions).error();
+  tenant.permissions = std::move(*permissions);
   return tenant;
 }
 
 Result<Tenant> load_tenant(const json::value& document) {
   if (!document.is_object()) return invalid("tenant: the document should be a JSON object");
   const json::object& top = document.get_object();
-  if (auto r = check_keys(top, {"zone", "api_users", "entities"}, "tenant"); !r) {
+  if (auto r =
+          check_keys(top, {"zone", "api_users", "entities", "picklists", "permissions"}, "tenant");
+      !r) {
     return std::move(r).error();
   }
 
@@ -326,7 +502,8 @@ Result<Tenant> load_tenant(const json::value& document) {
     const json::value& u = users->get_array()[i];
     if (!u.is_object()) return invalid(where + ": should be an object");
     const json::object& o = u.get_object();
-    if (auto r = check_keys(o, {"username", "secret", "integration_code"}, where); !r) {
+    if (auto r = check_keys(o, {"username", "secret", "integration_code", "can_read_costs"}, where);
+        !r) {
       return std::move(r).error();
     }
     ApiUser user;
@@ -336,6 +513,10 @@ Result<Tenant> load_tenant(const json::value& document) {
       auto value = read_string_member(o, key, where);
       if (!value) return std::move(value).error();
       *out = std::move(*value);
+    }
+    if (const json::value* costs = o.if_contains("can_read_costs")) {
+      if (!costs->is_bool()) return invalid(where + ": 'can_read_costs' should be true or false");
+      user.can_read_costs = costs->get_bool();
     }
     tenant.api_users.push_back(std::move(user));
   }
@@ -348,6 +529,12 @@ Result<Tenant> load_tenant(const json::value& document) {
       }
       tenant.entities.emplace(std::string(kv.key()), kv.value().get_array());
     }
+  }
+  if (const json::value* picklists = top.if_contains("picklists")) {
+    if (auto r = read_picklists(*picklists, tenant); !r) return std::move(r).error();
+  }
+  if (const json::value* permissions = top.if_contains("permissions")) {
+    if (auto r = read_permissions(*permissions, tenant); !r) return std::move(r).error();
   }
   return normalize_tenant(std::move(tenant));
 }

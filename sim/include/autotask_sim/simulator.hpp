@@ -10,16 +10,24 @@
 //   GET  {Entity}/{id}                                {"item": {...}} or {"item": null}
 //   GET  Contracts/{id}/Services|ServiceUnits[/{id}]  a contract's children
 //   POST Contracts/{id}/ServiceAdjustments, POST ContractServiceAdjustments
+//   GET  {Entity}/entityInformation[/fields]          capabilities; fields with picklists
 //   GET  ThresholdInformation, GET /ATServicesRest/versionInformation
 // Entities: Companies, Contracts, Services, ContractServices, ContractServiceUnits,
 // ContractServiceAdjustments (create only), Tickets and TicketNotes (query and get only).
 //
+// Autotask's limits are enforced: at most max_threads_per_endpoint requests in flight per
+// (integration code, endpoint), and hourly_request_threshold authenticated requests per rolling
+// hour. A tenant may restrict what its API user can do (Tenant::permissions) and hide costs from
+// it (ApiUser::can_read_costs).
+//
 // Not simulated: creating or updating anything other than service adjustments (501), webhooks,
-// entityInformation metadata, attachments, impersonation, thread and hourly limits (inject them
-// with set_fault), HTTP/2.
+// UDF definitions, attachments, impersonation, usage-based latency near the hourly threshold
+// (request_latency is fixed), HTTP/2.
 //
 // Thread safety: every member function may be called from any thread while the server runs. The
-// tenant state sits behind one mutex; each request is handled whole under it.
+// tenant state sits behind one mutex; each request is handled whole under it, but the wait of
+// request_latency and of a fault's delay is spent outside it, so requests overlap as they do
+// in Autotask.
 #pragma once
 
 #include <autotask_sim/tenant.hpp>
@@ -79,6 +87,32 @@ struct SimulatorOptions {
   // When non-zero, a request target (path and query) longer than this gets 404, as Autotask's
   // front end does with over-long GET query URLs.
   std::size_t max_target_length = 0;
+
+  // Autotask's thread limit: requests in flight at once per (ApiIntegrationCode header,
+  // endpoint), the endpoint being the first path segment after V1.0/ ignoring case, so that
+  // Companies/query, Companies/query/next and Companies/entityInformation share one count.
+  // zoneInformation is exempt; ThresholdInformation is not. A request is in flight from when it
+  // has been read until its response is handed to the connection, request_latency and any fault
+  // delay included. The request beyond the limit is answered at once with thread_limit_status
+  // and {"errors":["Thread Threshold Exceeded - The Autotask API thread threshold of 3 threads
+  // has been exceeded. Itgenatr005"]} (the number being the limit), is not handled, not counted
+  // in the hourly budget and not shown to the fault hook. 0 turns the limit off (the peaks are
+  // still recorded).
+  std::size_t max_threads_per_endpoint = 3;
+  int thread_limit_status = 429;  // Autotask has been seen to answer the thread limit otherwise
+  // Waited by every request after it is admitted, outside the state lock, so that concurrent
+  // requests overlap for as long as a real server takes to answer.
+  std::chrono::milliseconds request_latency{0};
+
+  // Autotask's hourly budget, per database: authenticated requests of the last 60 minutes
+  // (ThresholdInformation and requests that fail after authentication included; zoneInformation,
+  // versionInformation and requests refused for authentication or routing not). Once the count
+  // reaches the threshold every authenticated request, ThresholdInformation too, answers 429
+  // {"errors":["Request Threshold Exceeded - ..."]} and is not counted. Must be at least 1.
+  std::size_t hourly_request_threshold = 10'000;
+  // The clock the rolling hour runs on; empty: std::chrono::steady_clock::now. Tests inject one
+  // to let the window pass.
+  std::function<std::chrono::steady_clock::time_point()> clock;
 };
 
 // One request as the simulator saw it. Never holds a header or a body.
@@ -116,7 +150,8 @@ struct Fault {
   }
 };
 
-// request_index counts every request the server has read, from 0, in arrival order.
+// request_index counts every request the server has read, from 0, in arrival order (requests
+// refused by the thread limit included, though the hook is not called for them).
 using FaultHook = std::function<Fault(std::size_t request_index, const LoggedRequest& request)>;
 
 class Simulator {
@@ -150,8 +185,19 @@ class Simulator {
   std::vector<LoggedRequest> requests() const;
 
   // Replaces the fault hook; an empty function removes it. Called outside the state lock, from
-  // the server's threads, once per request.
+  // the server's threads, once per request the thread limit admits.
   void set_fault(FaultHook hook);
+
+  // The most requests that were in flight at once for `endpoint` (ignoring case: "Companies")
+  // under any one integration code; 0 for an endpoint never called or exempt from the limit.
+  std::size_t peak_in_flight(std::string_view endpoint) const;
+  // Requests answered with the thread-limit error.
+  std::size_t thread_limit_refusals() const;
+  // The hourly budget's count, as ThresholdInformation reports it (without counting a request).
+  std::size_t request_count_this_hour() const;
+  // Sets that count as if `count` requests had just been made: they leave the window an hour
+  // later by the simulator's clock. For testing a client near its budget.
+  void set_request_count_this_hour(std::size_t count);
 
   struct Impl;
 
