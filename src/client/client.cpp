@@ -345,6 +345,8 @@ Result<void> Client::check_budget() {
   if (state->begin_poll(p, options_.environment.current_time())) {
     // A failed poll leaves the last known figures in place; the call itself goes on.
     (void)refresh_budget();
+  } else {
+    state->wait_for_first_poll(std::chrono::seconds(30));
   }
   const auto snap = state->snapshot();
   if (snap.threshold && snap.used && *snap.threshold > 0) {

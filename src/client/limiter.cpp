@@ -1,5 +1,6 @@
 #include "client/limiter.hpp"
 
+#include <algorithm>
 #include <map>
 
 namespace autotask_sync::detail {
@@ -69,20 +70,31 @@ bool BudgetState::begin_poll(const LimitPolicy& policy, std::chrono::system_cloc
                    s_.sent_since_poll >= policy.poll_every_requests;
   if (!due) return false;
   polling_ = true;
+  sent_at_poll_start_ = s_.sent_since_poll;
   return true;
+}
+
+void BudgetState::wait_for_first_poll(std::chrono::milliseconds limit) {
+  std::unique_lock lock(mutex_);
+  if (s_.polled_at) return;
+  polled_.wait_for(lock, limit, [&] { return !polling_ || s_.polled_at.has_value(); });
 }
 
 void BudgetState::finish_poll(std::optional<std::int64_t> threshold,
                               std::optional<std::int64_t> used,
                               std::chrono::system_clock::time_point now) {
   std::lock_guard lock(mutex_);
+  const bool was_polling = polling_;
   polling_ = false;
   s_.polled_at = now;
   if (threshold && used) {
     s_.threshold = threshold;
     s_.used = used;
-    s_.sent_since_poll = 0;
+    // Requests counted while the poll was out may not be in Autotask's figure yet: keep them.
+    s_.sent_since_poll =
+        was_polling ? std::max<std::int64_t>(0, s_.sent_since_poll - sent_at_poll_start_) : 0;
   }
+  polled_.notify_all();
 }
 
 }  // namespace autotask_sync::detail

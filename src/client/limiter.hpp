@@ -68,11 +68,16 @@ class BudgetState {
   bool begin_poll(const LimitPolicy& policy, std::chrono::system_clock::time_point now);
   void finish_poll(std::optional<std::int64_t> threshold, std::optional<std::int64_t> used,
                    std::chrono::system_clock::time_point now);
+  // While the very first poll runs, the other callers wait for its figures (at most `limit`)
+  // instead of sending blind.
+  void wait_for_first_poll(std::chrono::milliseconds limit);
 
  private:
   mutable std::mutex mutex_;
+  std::condition_variable polled_;
   Snapshot s_;
   bool polling_ = false;
+  std::int64_t sent_at_poll_start_ = 0;
 };
 
 }  // namespace autotask_sync::detail
