@@ -99,6 +99,15 @@ std::optional<std::size_t> oversized_condition(const Query& q) {
   return std::nullopt;
 }
 
+// "High, Medium, Low": the labels a user may choose from, for error messages.
+std::string active_labels(const FieldInfo& f) {
+  std::string out;
+  for (const auto& v : f.picklist_values) {
+    if (v.is_active) out += (out.empty() ? "" : ", ") + v.label;
+  }
+  return out;
+}
+
 std::vector<bj::object> sorted_by_id(std::map<Id, bj::object> items) {
   std::vector<bj::object> out;
   out.reserve(items.size());
@@ -694,6 +703,15 @@ Result<bool> Client::update_changed(std::string_view path, Id id, const bj::obje
   return true;
 }
 
+Result<bj::value> Client::get_metadata(std::string path) {
+  Call c;
+  c.path = std::move(path);
+  c.context = "GET " + c.path;
+  auto r = call(c);
+  if (!r) return std::move(r).error();
+  return json::parse(r->body);
+}
+
 Result<EntityInfo> Client::entity_info(std::string_view entity) {
   const auto now = options_.environment.current_time();
   {
@@ -702,12 +720,7 @@ Result<EntityInfo> Client::entity_info(std::string_view entity) {
       return it->second.info;
     }
   }
-  Call c;
-  c.path = std::string(entity) + "/entityInformation";
-  c.context = "GET " + c.path;
-  auto r = call(c);
-  if (!r) return std::move(r).error();
-  auto v = json::parse(r->body);
+  auto v = get_metadata(std::string(entity) + "/entityInformation");
   if (!v) return std::move(v).error();
   auto info = EntityInfo::from_json(*v);
   if (!info) return info;
@@ -724,12 +737,7 @@ Result<std::vector<FieldInfo>> Client::load_fields(std::string_view entity, bool
       return it->second.fields;
     }
   }
-  Call c;
-  c.path = std::string(entity) + "/entityInformation/fields";
-  c.context = "GET " + c.path;
-  auto r = call(c);
-  if (!r) return std::move(r).error();
-  auto v = json::parse(r->body);
+  auto v = get_metadata(std::string(entity) + "/entityInformation/fields");
   if (!v) return std::move(v).error();
   auto fields = fields_from_json(*v);
   if (!fields) return fields;
@@ -768,10 +776,7 @@ Result<std::int64_t> Client::picklist_value(std::string_view entity, std::string
     if (match) {
       const PicklistValue& pv = *match;
       if (!pv.is_active) {
-        std::string active;
-        for (const auto& a : f->picklist_values) {
-          if (a.is_active) active += (active.empty() ? "" : ", ") + a.label;
-        }
+        const std::string active = active_labels(*f);
         return Error(ErrorCode::kInvalidArgument,
                      std::string(entity) + "." + f->name + ": '" + pv.label +
                          "' is inactive in this tenant; active values: " + active);
@@ -785,10 +790,7 @@ Result<std::int64_t> Client::picklist_value(std::string_view entity, std::string
       }
     }
     if (pass == 1) {
-      std::string active;
-      for (const auto& a : f->picklist_values) {
-        if (a.is_active) active += (active.empty() ? "" : ", ") + a.label;
-      }
+      const std::string active = active_labels(*f);
       return Error(ErrorCode::kInvalidArgument,
                    std::string(entity) + "." + f->name + ": no value '" +
                        std::string(label_or_value) + "'; active values: " + active);

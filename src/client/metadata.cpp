@@ -1,4 +1,5 @@
 #include <autotask_sync/client/metadata.hpp>
+#include <autotask_sync/http/transport.hpp>
 #include <autotask_sync/model/json_util.hpp>
 
 namespace autotask_sync {
@@ -31,17 +32,6 @@ std::int64_t number(const bj::object& o, std::string_view key) {
     }
   }
   return 0;
-}
-
-bool iequal(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
 }
 
 }  // namespace
@@ -111,7 +101,7 @@ Result<std::vector<FieldInfo>> fields_from_json(const bj::value& v) {
 
 const FieldInfo* find_field(const std::vector<FieldInfo>& fields, std::string_view name) {
   for (const auto& f : fields) {
-    if (iequal(f.name, name)) return &f;
+    if (http::iequals(f.name, name)) return &f;
   }
   return nullptr;
 }

@@ -205,6 +205,7 @@ class Client {
   Result<std::vector<boost::json::object>> query_pages(std::string_view entity, const Query& q,
                                                        Paging paging);
   Result<std::vector<FieldInfo>> load_fields(std::string_view entity, bool force);
+  Result<boost::json::value> get_metadata(std::string path);
   std::vector<std::string> secrets() const;
 
   ClientOptions options_;
