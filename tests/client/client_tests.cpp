@@ -32,26 +32,15 @@ using at::Filter;
 using at::Query;
 using http::Method;
 
+#include "client/support.hpp"
+
+using namespace client_test;
+
 namespace {
 
-const std::string kUser = "api.user@example.com";
-const std::string kSecret = "Sx7#kQ2!vW9z";
 const std::string kCode = "ABCDEFGHIJKLMNOPQRSTUVWXYZ1";
 const std::string kLookupUrl =
     "https://webservices2.autotask.net/ATServicesRest/V1.0/zoneInformation";
-const std::string kZoneUrl = "https://webservices5.autotask.net/ATServicesRest/";
-const std::string kApi = kZoneUrl + "V1.0/";
-const std::string kZoneBody =
-    R"({"zoneName":"US East 5","url":"https://webservices5.autotask.net/ATServicesRest/",)"
-    R"("webUrl":"https://ww5.autotask.net/","ci":29683616})";
-
-http::Response json_response(int status, std::string body) {
-  http::Response r;
-  r.status = status;
-  r.headers.set("Content-Type", "application/json; charset=utf-8");
-  r.body = std::move(body);
-  return r;
-}
 
 http::Response html_response(int status) {
   http::Response r;
@@ -59,10 +48,6 @@ http::Response html_response(int status) {
   r.headers.set("Content-Type", "text/html");
   r.body = "<!DOCTYPE html><html><body><h1>Scheduled maintenance</h1></body></html>";
   return r;
-}
-
-bool contains(std::string_view haystack, std::string_view needle) {
-  return haystack.find(needle) != std::string_view::npos;
 }
 
 bool is_zone_lookup(const http::Request& r) {

@@ -44,70 +44,13 @@ using ms = std::chrono::milliseconds;
 using sys_clock = std::chrono::system_clock;
 using namespace std::chrono_literals;
 
+#include "client/support.hpp"
+
+using namespace client_test;
+
 namespace {
 
-const std::string kUser = "api.user@example.com";
-const std::string kSecret = "Sx7#kQ2!vW9z";
-const std::string kZoneUrl = "https://webservices5.autotask.net/ATServicesRest/";
-const std::string kApi = kZoneUrl + "V1.0/";
-const std::string kZoneBody =
-    R"({"zoneName":"US East 5","url":"https://webservices5.autotask.net/ATServicesRest/",)"
-    R"("webUrl":"https://ww5.autotask.net/","ci":29683616})";
 const std::string kThresholdPath = "/ATServicesRest/V1.0/ThresholdInformation";
-const sys_clock::time_point kStart =
-    std::chrono::sys_days{std::chrono::year{2026} / 3 / 10} + std::chrono::hours{12};
-
-std::string fresh_code() {
-  static std::atomic<int> n{0};
-  return "LIMITSTESTS" + std::to_string(++n) + "QWXZV";
-}
-
-bool contains(std::string_view haystack, std::string_view needle) {
-  return haystack.find(needle) != std::string_view::npos;
-}
-
-struct FakeTime {
-  struct State {
-    std::mutex mutex;
-    sys_clock::time_point now = kStart;
-    std::vector<ms> waits;
-  };
-  std::shared_ptr<State> s = std::make_shared<State>();
-
-  at::Environment environment() const {
-    at::Environment e;
-    auto st = s;
-    e.now = [st] {
-      std::lock_guard lock(st->mutex);
-      return st->now;
-    };
-    e.sleep = [st](ms d) {
-      std::lock_guard lock(st->mutex);
-      st->waits.push_back(d);
-      st->now += d;
-    };
-    e.random = [] { return 0.5; };
-    return e;
-  }
-  void advance(ms d) const {
-    std::lock_guard lock(s->mutex);
-    s->now += d;
-  }
-  std::string waits() const {
-    std::lock_guard lock(s->mutex);
-    std::string out;
-    for (const auto& w : s->waits) out += (out.empty() ? "" : ",") + std::to_string(w.count());
-    return out;
-  }
-};
-
-http::Response json_response(int status, std::string body) {
-  http::Response r;
-  r.status = status;
-  r.headers.set("Content-Type", "application/json; charset=utf-8");
-  r.body = std::move(body);
-  return r;
-}
 
 using Answer = at::Result<http::Response>;
 
@@ -143,7 +86,7 @@ bool is_threshold(const http::Request& r) {
 struct Tenant {
   std::shared_ptr<http::MockTransport> mock = std::make_shared<http::MockTransport>();
   FakeTime time;
-  std::string code = fresh_code();
+  std::string code = fresh_code("LIMITSTESTS");
 
   explicit Tenant(bool answer_zone_lookup = true) {
     if (!answer_zone_lookup) return;
@@ -425,7 +368,7 @@ TEST_CASE("BR-07: query, get-by-id and metadata of one entity share that entity'
 TEST_CASE("BR-07: the gate is shared by every Client of the process for one tenant and code") {
   Tenant t;
   const std::string shared_code = t.code;
-  const std::string other_code = fresh_code();
+  const std::string other_code = fresh_code("LIMITSTESTS");
   auto blocker = std::make_shared<Blocker>();
   std::atomic<int> other_code_requests{0};
   t.route(Method::kPost, "/ATServicesRest/V1.0/Companies/query",

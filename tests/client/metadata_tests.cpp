@@ -35,33 +35,13 @@ using ms = std::chrono::milliseconds;
 using sys_clock = std::chrono::system_clock;
 using namespace std::chrono_literals;
 
+#include "client/support.hpp"
+
+using namespace client_test;
+
 namespace {
 
-const std::string kUser = "api.user@example.com";
-const std::string kSecret = "Sx7#kQ2!vW9z";
-const std::string kZoneBody =
-    R"({"zoneName":"US East 5","url":"https://webservices5.autotask.net/ATServicesRest/",)"
-    R"("webUrl":"https://ww5.autotask.net/","ci":29683616})";
 const std::string kTicketFieldsPath = "/ATServicesRest/V1.0/Tickets/entityInformation/fields";
-const sys_clock::time_point kStart =
-    std::chrono::sys_days{std::chrono::year{2026} / 3 / 10} + std::chrono::hours{12};
-
-std::string fresh_code() {
-  static std::atomic<int> n{0};
-  return "METADATATESTS" + std::to_string(++n) + "QXZ";
-}
-
-bool contains(std::string_view haystack, std::string_view needle) {
-  return haystack.find(needle) != std::string_view::npos;
-}
-
-http::Response json_response(int status, std::string body) {
-  http::Response r;
-  r.status = status;
-  r.headers.set("Content-Type", "application/json; charset=utf-8");
-  r.body = std::move(body);
-  return r;
-}
 
 using Answer = at::Result<http::Response>;
 
@@ -148,7 +128,7 @@ struct FakeClock {
 struct Tenant {
   std::shared_ptr<http::MockTransport> mock = std::make_shared<http::MockTransport>();
   FakeClock clock;
-  std::string code = fresh_code();
+  std::string code = fresh_code("METADATATESTS");
 
   Tenant() {
     mock->route(Method::kGet, "/ATServicesRest/V1.0/zoneInformation",

@@ -40,11 +40,13 @@ using ms = std::chrono::milliseconds;
 using std::chrono::seconds;
 using sys_clock = std::chrono::system_clock;
 
+#include "client/support.hpp"
+
+using namespace client_test;
+
 namespace {
 
-const std::string kUser = "api.user@example.com";
 const std::string kUserEncoded = "api.user%40example.com";
-const std::string kSecret = "Sx7#kQ2!vW9z";
 const std::string kZone5Url = "https://webservices5.autotask.net/ATServicesRest/";
 const std::string kZone14Url = "https://webservices14.autotask.net/ATServicesRest/";
 const std::string kZone5 =
@@ -62,70 +64,11 @@ const std::string kHourlyLimitBody =
     R"({"errors":["The API request threshold for this database has been exceeded."]})";
 
 // 2026-03-10 12:00:00 UTC, a Tuesday.
-const sys_clock::time_point kStart =
-    std::chrono::sys_days{std::chrono::year{2026} / 3 / 10} + std::chrono::hours{12};
 
 // A tracking identifier of its own for each client: the endpoint gates and the budget are shared
 // across the process per zone and integration code, so tests must not share them by accident.
-std::string fresh_code() {
-  static std::atomic<int> n{0};
-  return "POLICYTESTS" + std::to_string(++n) + "XQZWV";
-}
-
-bool contains(std::string_view haystack, std::string_view needle) {
-  return haystack.find(needle) != std::string_view::npos;
-}
-
 // Injected time: a clock the test moves, and a sleep that records each wait and moves the clock
 // by it instead of sleeping.
-struct FakeTime {
-  struct State {
-    std::mutex mutex;
-    sys_clock::time_point now = kStart;
-    std::vector<ms> waits;
-  };
-  std::shared_ptr<State> s = std::make_shared<State>();
-
-  at::Environment environment(double random = 0.5) const {
-    at::Environment e;
-    auto st = s;
-    e.now = [st] {
-      std::lock_guard lock(st->mutex);
-      return st->now;
-    };
-    e.sleep = [st](ms d) {
-      std::lock_guard lock(st->mutex);
-      st->waits.push_back(d);
-      st->now += d;
-    };
-    e.random = [random] { return random; };
-    return e;
-  }
-  void advance(ms d) const {
-    std::lock_guard lock(s->mutex);
-    s->now += d;
-  }
-  void set(sys_clock::time_point t) const {
-    std::lock_guard lock(s->mutex);
-    s->now = t;
-  }
-  // The recorded waits in milliseconds, comma-separated: "60000,60000".
-  std::string waits() const {
-    std::lock_guard lock(s->mutex);
-    std::string out;
-    for (const auto& w : s->waits) out += (out.empty() ? "" : ",") + std::to_string(w.count());
-    return out;
-  }
-};
-
-http::Response json_response(int status, std::string body) {
-  http::Response r;
-  r.status = status;
-  r.headers.set("Content-Type", "application/json; charset=utf-8");
-  r.body = std::move(body);
-  return r;
-}
-
 http::Response with_header(http::Response r, std::string name, std::string value) {
   r.headers.set(std::move(name), std::move(value));
   return r;
@@ -170,7 +113,7 @@ bool is_zone_lookup(const http::Request& r) {
 struct Tenant {
   std::shared_ptr<http::MockTransport> mock = std::make_shared<http::MockTransport>();
   FakeTime time;
-  std::string code = fresh_code();
+  std::string code = fresh_code("POLICYTESTS");
   struct LogSink {
     std::mutex mutex;
     std::vector<std::pair<at::LogLevel, std::string>> lines;
