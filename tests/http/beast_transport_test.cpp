@@ -1,3 +1,4 @@
+#include "http/test_support.hpp"
 #include "http/tls_test_server.hpp"
 #include "sim/tls_certificate.hpp"
 
@@ -26,42 +27,13 @@ using autotask_test::RecordedRequest;
 using autotask_test::Reply;
 using autotask_test::TlsTestServer;
 
+using http_test::contains;
+using http_test::make_certificate;
+using http_test::TempFile;
+
 namespace {
 
 using namespace std::chrono_literals;
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
-// A file in the temporary directory, removed when the test ends.
-class TempFile {
- public:
-  explicit TempFile(const std::string& contents) {
-    static std::atomic<int> counter{0};
-    path_ = std::filesystem::temp_directory_path() /
-            ("autotask_sync_http_test_" + std::to_string(::getpid()) + "_" +
-             std::to_string(counter++) + ".pem");
-    std::ofstream(path_, std::ios::binary) << contents;
-  }
-  ~TempFile() {
-    std::error_code ignored;
-    std::filesystem::remove(path_, ignored);
-  }
-  TempFile(const TempFile&) = delete;
-  TempFile& operator=(const TempFile&) = delete;
-  std::string path() const { return path_.string(); }
-
- private:
-  std::filesystem::path path_;
-};
-
-autotask_sim::CertificatePair make_certificate(std::vector<std::string> dns = {"localhost"},
-                                               std::vector<std::string> ips = {"127.0.0.1"}) {
-  auto pair = autotask_sim::make_self_signed_certificate(dns, ips);
-  REQUIRE(pair.ok());
-  return *pair;
-}
 
 // A server with its own certificate and a client that trusts exactly that certificate.
 struct Fixture {
