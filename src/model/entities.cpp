@@ -261,7 +261,8 @@ Result<Mapping> Mapping::from_json(const bj::value& v) {
   if (!v.is_object()) return Error(ErrorCode::kInvalidArgument, "a mapping must be a JSON object");
   const bj::object& o = v.get_object();
   static const std::set<std::string_view> kKeys = {
-      "org_id", "org_name", "company_id", "contract_id", "service_id", "contract_service_id"};
+      "org_id",     "org_name",           "company_id",  "contract_id",
+      "service_id", "contract_service_id", "company_name"};
   std::string where = "mapping";
   if (const bj::value* org = json::find_ci(o, "org_id"); org && org->is_string()) {
     where += " '" + std::string(org->get_string()) + "'";
@@ -308,7 +309,9 @@ Result<Mapping> Mapping::from_json(const bj::value& v) {
 
   Mapping m;
   std::optional<Id> company, contract, service;
+  std::string company_name;
   for (auto e : {text("org_id", m.org_id, true), text("org_name", m.org_name, false),
+                 text("company_name", company_name, false),
                  id("company_id", company, true), id("contract_id", contract, true),
                  id("service_id", service, true),
                  id("contract_service_id", m.contract_service_id, false)}) {
@@ -317,6 +320,7 @@ Result<Mapping> Mapping::from_json(const bj::value& v) {
   m.company_id = *company;
   m.contract_id = *contract;
   m.service_id = *service;
+  if (!company_name.empty()) m.company_name = std::move(company_name);
   return m;
 }
 
@@ -328,6 +332,7 @@ bj::object Mapping::to_json() const {
   o["contract_id"] = contract_id;
   o["service_id"] = service_id;
   if (contract_service_id) o["contract_service_id"] = *contract_service_id;
+  if (company_name) o["company_name"] = *company_name;
   return o;
 }
 

@@ -1,6 +1,8 @@
 #include <autotask_sync/sync/billing.hpp>
 #include <autotask_sync/model/json_util.hpp>
 
+#include "sync/mapping_check.hpp"
+
 #include <date/tz.h>
 
 #include <algorithm>
@@ -101,7 +103,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-bj::value date_filter_value(Date d) { return bj::string(format_date(d) + "T00:00:00"); }
+bj::value date_filter_value(Date d) { return bj::string(detail::date_filter_text(d)); }
 
 template <class T>
 std::unordered_map<Id, T> by_id(std::vector<T> items) {
@@ -113,41 +115,8 @@ std::unordered_map<Id, T> by_id(std::vector<T> items) {
   return out;
 }
 
-// The row covering d; when two rows claim d (an end date read as exclusive), the later one.
-const ContractServiceUnit* covering_row(const std::vector<ContractServiceUnit>& rows, Date d) {
-  const ContractServiceUnit* best = nullptr;
-  for (const auto& r : rows) {
-    if (r.covers(d) && (!best || best->startDate < r.startDate)) best = &r;
-  }
-  return best;
-}
-
-std::string contract_label(const Contract& c) {
-  return "contract " + std::to_string(c.id) +
-         (c.contractName.empty() ? "" : " '" + c.contractName + "'");
-}
-
-// Why the contract is not in force on the effective date, or nullopt when it is.
-std::optional<std::string> out_of_force(const Contract& c, Date effective) {
-  if (c.endDate.has_value() && *c.endDate < effective) {
-    return contract_label(c) + " ended on " + format_date(*c.endDate) +
-           ", before the effective date " + format_date(effective) +
-           "; renew the contract or remap the org";
-  }
-  if (c.startDate.has_value() && effective < *c.startDate) {
-    return contract_label(c) + " starts on " + format_date(*c.startDate) +
-           ", after the effective date " + format_date(effective) +
-           "; map the org to the contract in force or wait for it to start";
-  }
-  return std::nullopt;
-}
-
-struct Resolved {
-  const Company* company = nullptr;
-  const Contract* contract = nullptr;
-  const Service* service = nullptr;
-  const ContractService* line = nullptr;
-};
+using detail::covering_row;
+using detail::MappingState;
 
 class Run {
  public:
@@ -158,13 +127,14 @@ class Run {
   Result<SyncReport> execute();
 
  private:
-  void skip(MappingResult& r, std::string reason) {
+  void skip(MappingResult& r, std::string code, std::string reason) {
     r.outcome = Outcome::kSkipped;
+    r.reason_code = std::move(code);
     r.reason = std::move(reason);
   }
   Result<void> load();
   void resolve(std::size_t index, MappingResult& r);
-  void plan(MappingResult& r, const Resolved& x);
+  void plan(MappingResult& r, const MappingState& x);
   void write(MappingResult& r);
   void read_back(SyncReport& report);
 
@@ -173,184 +143,66 @@ class Run {
   const std::vector<Usage>& usage_;
   const BillingOptions& options_;
 
+  detail::RunDates dates_;
   Date run_date_{};
   Date period_start_{}, next_period_start_{}, default_effective_{};
   std::unordered_map<std::string, const Usage*> usage_by_org_;
   std::vector<bool> eligible_;
-  std::unordered_map<Id, Company> companies_;
-  std::unordered_map<Id, Contract> contracts_;
-  std::unordered_map<Id, Service> services_;
-  std::unordered_map<Id, std::vector<ContractService>> lines_by_contract_;
-  std::unordered_map<Id, std::vector<ContractServiceUnit>> rows_by_line_;
-  std::vector<Resolved> resolved_;
+  detail::TenantView view_;
+  std::vector<MappingState> resolved_;
 };
 
 Result<void> Run::load() {
-  std::set<Id> company_ids, contract_ids, service_ids;
+  std::vector<const Mapping*> eligible;
   for (std::size_t i = 0; i < mappings_.size(); ++i) {
-    if (!eligible_[i]) continue;
-    company_ids.insert(mappings_[i].company_id);
-    contract_ids.insert(mappings_[i].contract_id);
-    service_ids.insert(mappings_[i].service_id);
+    if (eligible_[i]) eligible.push_back(&mappings_[i]);
   }
-  if (contract_ids.empty()) return {};
-  auto ids = [](const std::set<Id>& s) { return std::vector<Id>(s.begin(), s.end()); };
-
-  auto companies = client_.query_in_as<Company>("id", ids(company_ids));
-  if (!companies) return std::move(companies).error();
-  companies_ = by_id(std::move(*companies));
-
-  auto contracts = client_.query_in_as<Contract>("id", ids(contract_ids));
-  if (!contracts) return std::move(contracts).error();
-  contracts_ = by_id(std::move(*contracts));
-
-  auto services = client_.query_in_as<Service>("id", ids(service_ids));
-  if (!services) return std::move(services).error();
-  services_ = by_id(std::move(*services));
-
-  // Every line of the mapped contracts: needed to tell "service not on the contract" and
-  // "service on it twice" apart from a wrong contract service id.
-  auto lines = client_.query_in_as<ContractService>("contractID", ids(contract_ids));
-  if (!lines) return std::move(lines).error();
-  std::set<Id> line_ids;
-  for (auto& l : *lines) {
-    if (service_ids.count(l.serviceID)) line_ids.insert(l.id);
-    lines_by_contract_[l.contractID].push_back(std::move(l));
-  }
-  if (line_ids.empty()) return {};
-
   // Rows around the candidate effective dates only: the current and the next period, or the day.
-  const Date low = options_.effective_date == EffectiveDatePolicy::kProrate ? run_date_
-                   : options_.effective_date == EffectiveDatePolicy::kNextPeriod
-                       ? next_period_start_
-                       : period_start_;
-  const Date high = options_.effective_date == EffectiveDatePolicy::kProrate ? run_date_
-                                                                            : next_period_start_;
-  Query around;
-  around.filter.push_back(Filter::condition(Op::kLte, "startDate", date_filter_value(high)));
-  around.filter.push_back(Filter::condition(Op::kGte, "endDate", date_filter_value(low)));
-  auto rows = client_.query_in_as<ContractServiceUnit>("contractServiceID", ids(line_ids), around);
-  if (!rows) return std::move(rows).error();
-  for (auto& row : *rows) rows_by_line_[row.contractServiceID].push_back(std::move(row));
+  detail::LoadOptions lo;
+  lo.rows_from = dates_.rows_from;
+  lo.rows_to = dates_.rows_to;
+  auto view = detail::load_tenant_view(client_, eligible, lo);
+  if (!view) return std::move(view).error();
+  view_ = std::move(*view);
   return {};
 }
 
 void Run::resolve(std::size_t index, MappingResult& r) {
-  const Mapping& m = mappings_[index];
-  Resolved& x = resolved_[index];
-  // Names first, so that even a skipped mapping reads well in the report.
-  if (auto s = services_.find(m.service_id); s != services_.end()) r.service_name = s->second.name;
-  if (auto c = contracts_.find(m.contract_id); c != contracts_.end()) {
-    r.contract_name = c->second.contractName;
-  }
-
-  auto company = companies_.find(m.company_id);
-  if (company == companies_.end()) {
-    return skip(r, "company " + std::to_string(m.company_id) +
-                       " was not found in Autotask (deleted, or not visible to the API user)");
-  }
-  x.company = &company->second;
-  r.company_name = x.company->companyName;
-  if (x.company->isActive.has_value() && !*x.company->isActive) {
-    return skip(r, "company " + std::to_string(m.company_id) + " '" + r.company_name +
-                       "' is inactive in Autotask; reactivate it or remap the org");
-  }
-
-  auto contract = contracts_.find(m.contract_id);
-  if (contract == contracts_.end()) {
-    return skip(r, "contract " + std::to_string(m.contract_id) + " was not found in Autotask");
-  }
-  x.contract = &contract->second;
-  const Contract& c = *x.contract;
-  r.contract_name = c.contractName;
-  if (c.companyID != m.company_id) {
-    return skip(r, contract_label(c) + " belongs to company " + std::to_string(c.companyID) +
-                       ", not to company " + std::to_string(m.company_id) + "; fix the mapping");
-  }
-  if (c.contractType.value_or(0) != kContractTypeRecurringService) {
-    return skip(r, contract_label(c) + " is not a Recurring Service contract (contractType " +
-                       (c.contractType ? std::to_string(*c.contractType) : "unset") +
-                       "); map the org to a Recurring Service contract");
-  }
-  if (c.status.value_or(-1) != options_.active_contract_status) {
-    return skip(r, contract_label(c) + " is not active (status " +
-                       (c.status ? std::to_string(*c.status) : "unset") +
-                       "); activate it or remap the org");
-  }
-
-  if (auto why = out_of_force(c, default_effective_)) return skip(r, *why);
-
-  auto service = services_.find(m.service_id);
-  if (service == services_.end()) {
-    return skip(r, "service " + std::to_string(m.service_id) + " was not found in Autotask");
-  }
-  x.service = &service->second;
-  r.service_name = x.service->name;
-
-  const auto& lines = lines_by_contract_[c.id];
-  if (m.contract_service_id) {
-    auto it = std::find_if(lines.begin(), lines.end(),
-                           [&](const ContractService& l) { return l.id == *m.contract_service_id; });
-    if (it == lines.end()) {
-      return skip(r, "contract service " + std::to_string(*m.contract_service_id) +
-                         " is not on " + contract_label(c) + "; fix or remove contract_service_id");
-    }
-    if (it->serviceID != m.service_id) {
-      return skip(r, "contract service " + std::to_string(it->id) + " is for service " +
-                         std::to_string(it->serviceID) + ", not for service " +
-                         std::to_string(m.service_id) + "; fix the mapping");
-    }
-    x.line = &*it;
-  } else {
-    std::vector<const ContractService*> matching;
-    for (const auto& l : lines) {
-      if (l.serviceID == m.service_id) matching.push_back(&l);
-    }
-    if (matching.empty()) {
-      return skip(r, contract_label(c) + " does not carry service " +
-                         std::to_string(m.service_id) + " '" + r.service_name +
-                         "': add the service to the contract in Autotask (the sync never adds a "
-                         "contract line by itself)");
-    }
-    if (matching.size() > 1) {
-      return skip(r, contract_label(c) + " carries service " + std::to_string(m.service_id) +
-                         " " + std::to_string(matching.size()) +
-                         " times; set contract_service_id in the mapping to pick one");
-    }
-    x.line = matching.front();
+  detail::MappingRules rules;
+  rules.effective = default_effective_;
+  rules.active_contract_status = options_.active_contract_status;
+  rules.allowed_company_types = options_.allowed_company_types;
+  MappingState& x = resolved_[index] = detail::check_mapping(view_, mappings_[index], rules);
+  r.company_name = x.company_name;
+  r.contract_name = x.contract_name;
+  r.service_name = x.service_name;
+  if (!x.findings.empty()) {
+    const auto& f = x.findings.front();
+    return skip(r, f.code, f.reason());
   }
   r.contract_service_id = x.line->id;
 }
 
-void Run::plan(MappingResult& r, const Resolved& x) {
+void Run::plan(MappingResult& r, const MappingState& x) {
   const Contract& c = *x.contract;
   const ContractService& line = *x.line;
   const Usage& u = *usage_by_org_.at(r.mapping.org_id);
-  const auto& rows = rows_by_line_[line.id];
+  const auto& rows = view_.rows_by_line[line.id];
 
-  Date effective = default_effective_;
+  bool moved = false;
+  const Date effective = detail::effective_date_for(dates_, options_.effective_date, rows, moved);
   std::string note;
-  if (options_.effective_date == EffectiveDatePolicy::kPeriod) {
-    const ContractServiceUnit* current = covering_row(rows, period_start_);
-    if (current && current->approveAndPostDate.has_value()) {
-      effective = next_period_start_;
-      note = "the period starting " + format_date(period_start_) +
-             " is already approved and posted, so the change starts with the next period";
-    }
+  if (moved) {
+    note = "the period starting " + format_date(period_start_) +
+           " is already approved and posted, so the change starts with the next period";
   }
   r.effective_date = effective;
 
-  if (auto why = out_of_force(c, effective)) return skip(r, *why);
-  if (!line.unitCost.has_value()) {
-    return skip(r, "the unit cost of contract service " + std::to_string(line.id) +
-                       " cannot be read: give the API user a security level that can read costs "
-                       "(API User (system))");
-  }
+  auto finding = [&](const detail::MappingFinding& f) { skip(r, f.code, f.reason()); };
+  if (auto why = detail::contract_out_of_force(c, effective)) return finding(*why);
+  if (!line.unitCost.has_value()) return finding(detail::cost_unreadable(line));
   const ContractServiceUnit* row = covering_row(rows, effective);
-  if (!row) {
-    return skip(r, "Autotask has no units row for contract service " + std::to_string(line.id) +
-                       " covering " + format_date(effective));
-  }
+  if (!row) return finding(detail::no_units_row(line, effective));
 
   r.units_before = row->units;
   r.cost_before = *line.unitCost;
@@ -455,16 +307,13 @@ Result<SyncReport> Run::execute() {
   report.effective_time = options_.effective_time;
 
   // Validate the input before any request.
-  const auto now = options_.now ? options_.now() : std::chrono::system_clock::now();
-  auto today = civil_date_in_zone(now, options_.time_zone);
-  if (!today) return std::move(today).error();
-  run_date_ = *today;
-  period_start_ = first_of_month(run_date_);
-  next_period_start_ = first_of_next_month(run_date_);
-  default_effective_ = options_.effective_date == EffectiveDatePolicy::kPeriod ? period_start_
-                       : options_.effective_date == EffectiveDatePolicy::kNextPeriod
-                           ? next_period_start_
-                           : run_date_;
+  auto dates = detail::run_dates(options_);
+  if (!dates) return std::move(dates).error();
+  dates_ = *dates;
+  run_date_ = dates_.run_date;
+  period_start_ = dates_.period_start;
+  next_period_start_ = dates_.next_period_start;
+  default_effective_ = dates_.default_effective;
   report.run_date = run_date_;
   report.effective_date = default_effective_;
   for (const auto& u : usage_) {
@@ -475,16 +324,16 @@ Result<SyncReport> Run::execute() {
 
   std::set<std::string> mapped;
   eligible_.assign(mappings_.size(), false);
-  resolved_.assign(mappings_.size(), Resolved{});
+  resolved_.assign(mappings_.size(), MappingState{});
   report.results.resize(mappings_.size());
   for (std::size_t i = 0; i < mappings_.size(); ++i) {
     MappingResult& r = report.results[i];
     r.mapping = mappings_[i];
     if (!mapped.insert(mappings_[i].org_id).second) {
-      skip(r, "org '" + mappings_[i].org_id + "' is mapped more than once; only its first "
+      skip(r, "mapping.duplicate_org", "org '" + mappings_[i].org_id + "' is mapped more than once; only its first "
                                                "mapping is synced");
     } else if (!usage_by_org_.count(mappings_[i].org_id)) {
-      skip(r, "no usage was reported for this org");
+      skip(r, "usage.missing", "no usage was reported for this org");
     } else {
       eligible_[i] = true;
     }
@@ -516,7 +365,7 @@ Result<SyncReport> Run::execute() {
     std::string orgs;
     for (auto i : indexes) orgs += (orgs.empty() ? "" : ", ") + mappings_[i].org_id;
     for (auto i : indexes) {
-      skip(report.results[i], "orgs " + orgs + " are all mapped to contract service " +
+      skip(report.results[i], "line.shared", "orgs " + orgs + " are all mapped to contract service " +
                                   std::to_string(line) + "; map each org to its own line");
     }
   }

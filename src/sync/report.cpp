@@ -100,6 +100,7 @@ bj::object SyncReport::to_json() const {
     x["contract_service_id"] = opt_int(r.contract_service_id);
     x["outcome"] = to_string(r.outcome);
     x["reason"] = r.reason;
+    if (!r.reason_code.empty()) x["reason_code"] = r.reason_code;
     x["effective_date"] = opt(r.effective_date, [](Date d) { return bj::string(format_date(d)); });
     x["units"] = bj::object{{"before", opt_int(r.units_before)},
                             {"target", opt_int(r.units_target)},

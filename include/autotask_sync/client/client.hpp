@@ -172,6 +172,7 @@ class Client {
   std::uint64_t request_count() const noexcept { return requests_.load(); }
 
   const Logger& logger() const noexcept { return options_.logger; }
+  const LimitPolicy& limits() const noexcept { return options_.limits; }
 
  private:
   Client(ClientOptions options, std::shared_ptr<http::Transport> transport);

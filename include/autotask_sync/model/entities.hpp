@@ -145,9 +145,12 @@ struct Mapping {
   Id contract_id = 0;
   Id service_id = 0;
   std::optional<Id> contract_service_id;  // known once the mapping has been resolved
+  // The company's name in Autotask when the mapping was made. When set, a company renamed since
+  // is drift: the sync skips the mapping until someone confirms it and records the new name.
+  std::optional<std::string> company_name;
 
   // Config shape: {"org_id","org_name","company_id","contract_id","service_id",
-  // "contract_service_id"?}. Unknown keys are an error naming the key.
+  // "contract_service_id"?, "company_name"?}. Unknown keys are an error naming the key.
   static Result<Mapping> from_json(const boost::json::value& v);
   boost::json::object to_json() const;
 };

@@ -6,9 +6,14 @@
 //  1. Reads, batched across all mappings with `in` queries (never one read per company): the
 //     companies, contracts, services, every contract service of the mapped contracts, and the
 //     units rows around the effective date.
-//  2. Checks each mapping: company active; contract of the company, Recurring Service, active and
-//     in force on the effective date; service on the contract exactly once (the sync never lets an
-//     adjustment add a contract line implicitly); unit cost readable.
+//  2. Checks each mapping with the readiness check's rules (see readiness.hpp): company found,
+//     active and of an allowed type, not renamed since the mapping recorded its name; contract
+//     of the company, Recurring Service, active and in force on the effective date; service found,
+//     active and not a bundle; service on the contract exactly once (the sync never lets an
+//     adjustment add a contract line implicitly); unit cost readable. A mapping that fails any of
+//     them, including drift since it was made, is skipped with the reason and its code. The
+//     contract's billing period type is checked by the readiness check only (it needs the
+//     picklist's labels); the sync assumes monthly periods.
 //  3. Compares the units of the row covering the effective date with the high-water mark and the
 //     contract service's unitCost with the cost per seat; when either differs it creates one
 //     adjustment carrying the unit delta and the cost (a cost-only change has a unitChange of 0).
@@ -68,6 +73,9 @@ struct BillingOptions {
   std::string effective_time = "12:00:00";
   bool dry_run = false;  // compute and report the plan, write nothing
   std::int64_t active_contract_status = 1;  // Contract.status meaning Active
+  // Companies.companyType values a mapped company may have (1 is Customer in Autotask's default
+  // picklist); a company of another type is skipped. Empty: any type.
+  std::vector<std::int64_t> allowed_company_types{1};
   // The clock the run date is taken from; the system clock when empty.
   std::function<std::chrono::system_clock::time_point()> now;
   // Progress: (mappings done, total), called from the syncing thread.
@@ -81,7 +89,10 @@ const char* to_string(Outcome o) noexcept;  // "updated", "would_update", "uncha
 struct MappingResult {
   Mapping mapping;
   Outcome outcome = Outcome::kSkipped;
-  std::string reason;  // why skipped or failed; what changed for updates
+  // Why skipped, as a stable code ("contract.ended", "drift.company_renamed"; the readiness
+  // check's finding codes) and in words with the fix; what changed for updates.
+  std::string reason_code;
+  std::string reason;
   std::string company_name, contract_name, service_name;
   std::optional<Id> contract_service_id;
   std::optional<Date> effective_date;  // the date this mapping's change is (or would be) dated
