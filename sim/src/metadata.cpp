@@ -33,6 +33,12 @@ std::vector<PicklistEntry> values(std::initializer_list<Value> list) {
 
 }  // namespace
 
+namespace {
+std::vector<PicklistEntry> period_types() {
+  return values({{"1", "Monthly", true}, {"2", "Quarterly"}, {"3", "Semi-Annual"}, {"4", "Yearly"}});
+}
+}  // namespace
+
 // Picklist values are tenant-defined in Autotask; these follow the usual defaults, with
 // contractType 7 (Recurring Service) the one value Autotask's documentation fixes. A tenant
 // that needs other labels or values (BR-14) names them in its own "picklists".
@@ -53,14 +59,10 @@ Tenant::Picklists default_picklists(std::string_view entity) {
                                      {"6", "Retainer"},
                                      {"7", "Recurring Service", true, true},
                                      {"8", "Per Ticket"}})},
-            {"status", values({{"0", "Inactive"}, {"1", "Active", true, true}})}};
+            {"status", values({{"0", "Inactive"}, {"1", "Active", true, true}})},
+            {"contractPeriodType", period_types()}};
   }
-  if (entity == "Services") {
-    return {
-        {"periodType",
-         values(
-             {{"1", "Monthly", true}, {"2", "Quarterly"}, {"3", "Semi-Annual"}, {"4", "Yearly"}})}};
-  }
+  if (entity == "Services" || entity == "ServiceBundles") return {{"periodType", period_types()}};
   if (entity == "Tickets") {
     return {{"status", values({{"1", "New", true, true},
                                {"5", "Complete", false, true},

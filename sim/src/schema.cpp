@@ -160,6 +160,20 @@ constexpr std::array kContractServiceAdjustmentFields{
     FieldSpec{"quoteItemID", kInt, kNone, 0, "QuoteItem"},
 };
 
+// A service bundle: several services sold as one catalogue item, billed through
+// ContractServiceBundles rather than contract services.
+constexpr std::array kServiceBundleFields{
+    FieldSpec{"id", kInt, kId},
+    FieldSpec{"name", kStr, kRequired, 100},
+    FieldSpec{"description", kStr, kNone, 200},
+    FieldSpec{"invoiceDescription", kStr, kNone, 1000},
+    FieldSpec{"unitCost", kDec, kDouble | kCost},
+    FieldSpec{"unitPrice", kDec, kDouble},
+    FieldSpec{"periodType", kInt, kRequired | kPicklist},
+    FieldSpec{"isActive", kBool},
+    FieldSpec{"billingCodeID", kInt, kNone, 0, "BillingCode"},
+};
+
 constexpr std::array kTicketFields{
     FieldSpec{"id", kInt, kId},
     FieldSpec{"ticketNumber", kStr, kReadOnly, 50},
@@ -209,6 +223,8 @@ constexpr std::array kEntities{
     EntitySchema{"Companies", "Company", kCompanyFields, true, true, "", "", "", true, true},
     EntitySchema{"Contracts", "Contract", kContractFields, true, true, "", "", "", true, true},
     EntitySchema{"Services", "Service", kServiceFields, true, true, "", "", "", true, true},
+    EntitySchema{"ServiceBundles", "ServiceBundle", kServiceBundleFields, true, true, "", "", "",
+                 true, true},
     EntitySchema{"ContractServices", "ContractService", kContractServiceFields, false, true,
                  "Contracts", "Services", "contractID", true, true},
     EntitySchema{"ContractServiceUnits", "ContractServiceUnit", kContractServiceUnitFields, false,

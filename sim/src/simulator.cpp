@@ -133,6 +133,10 @@ class Core : public std::enable_shared_from_this<Core> {
  public:
   Core(detail::ApiConfig config, Tenant tenant, Limits limits)
       : api_(std::move(config), std::move(tenant)), limits_(limits) {}
+  Core(detail::ApiConfig config, Tenant tenant, Limits limits, std::size_t requests_this_hour)
+      : Core(std::move(config), std::move(tenant), limits) {
+    if (requests_this_hour > 0) api_.set_requests_this_hour(requests_this_hour);
+  }
 
   const Limits& limits() const noexcept { return limits_; }
 
@@ -500,7 +504,9 @@ Result<std::unique_ptr<Simulator>> Simulator::start(SimulatorOptions options, Te
   limits.max_threads_per_endpoint = options.max_threads_per_endpoint;
   limits.thread_limit_status = options.thread_limit_status;
   limits.request_latency = options.request_latency;
-  impl->core = std::make_shared<Core>(std::move(config), std::move(*normalized), limits);
+  const std::size_t seeded = normalized->requests_this_hour;
+  impl->core =
+      std::make_shared<Core>(std::move(config), std::move(*normalized), limits, seeded);
 
   net::co_spawn(*impl->io, accept_connections(impl->core, impl->tls, acceptor), net::detached);
   for (std::size_t i = 0; i < options.threads; ++i) {

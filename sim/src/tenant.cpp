@@ -467,7 +467,9 @@ Result<Tenant> load_tenant(const json::value& document) {
   if (!document.is_object()) return invalid("tenant: the document should be a JSON object");
   const json::object& top = document.get_object();
   if (auto r =
-          check_keys(top, {"zone", "api_users", "entities", "picklists", "permissions"}, "tenant");
+          check_keys(top, {"zone", "api_users", "entities", "picklists", "permissions",
+                           "requests_this_hour"},
+                     "tenant");
       !r) {
     return std::move(r).error();
   }
@@ -535,6 +537,12 @@ Result<Tenant> load_tenant(const json::value& document) {
   }
   if (const json::value* permissions = top.if_contains("permissions")) {
     if (auto r = read_permissions(*permissions, tenant); !r) return std::move(r).error();
+  }
+  if (const json::value* seeded = top.if_contains("requests_this_hour")) {
+    if (!seeded->is_int64() || seeded->get_int64() < 0) {
+      return invalid("tenant: 'requests_this_hour' must be a non-negative whole number");
+    }
+    tenant.requests_this_hour = static_cast<std::size_t>(seeded->get_int64());
   }
   return normalize_tenant(std::move(tenant));
 }

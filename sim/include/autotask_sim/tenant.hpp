@@ -9,7 +9,8 @@
 //     "entities": { "Companies": [...], "Contracts": [...], "Services": [...],
 //                   "ContractServices": [...], "ContractServiceUnits": [...] },
 //     "picklists": { "Tickets": { "priority": [ {"value": "1", "label": "High"}, ... ] } },
-//     "permissions": { "ContractServiceAdjustments": {"canCreate": false} } }
+//     "permissions": { "ContractServiceAdjustments": {"canCreate": false} },
+//     "requests_this_hour": 0 }
 //
 // Entity rows use Autotask's own field names. Loading checks every row against the entity's field
 // list, types and references, and normalises it to what Autotask returns: canonical field names,
@@ -82,6 +83,9 @@ struct Tenant {
   // Canonical entity name -> restrictions, for testing a readiness check against a restricted
   // API user. The simulator also refuses what a restriction forbids (see sim/README.md).
   std::map<std::string, EntityPermissions, std::less<>> permissions;
+  // Requests other integrations have already made this hour, as ThresholdInformation reports
+  // them when the simulator starts.
+  std::size_t requests_this_hour = 0;
 };
 
 // Parses and checks a tenant document. Errors have code kInvalidArgument and name the place:
