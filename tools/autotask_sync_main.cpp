@@ -1,16 +1,19 @@
-// autotask-sync: runs the billing sync from a config file.
+// autotask-sync: runs the billing sync and the readiness check from a config file.
 //
 //   autotask-sync sync --config FILE [--dry-run] [--report FILE] [--repeat N] [--log-level L]
+//   autotask-sync check --config FILE [--report FILE] [--log-level L]
 //
 // With no "autotask" object in the config it starts the bundled Autotask simulator in this
 // process, seeded with the demo tenant (or --tenant FILE), and syncs against it over TLS.
 //
-// Exit status: 0 every mapping synced or skipped as planned; 1 the run could not start or failed
-// as a whole; 2 bad command line or config; 3 the run finished but some mappings failed.
+// Exit status: 0 every mapping synced or skipped as planned (check: nothing blocks the sync); 1 the
+// run could not start or failed as a whole; 2 bad command line or config; 3 the run finished but
+// some mappings failed (check: some finding blocks the sync).
 #include <autotask_sim/simulator.hpp>
 #include <autotask_sim/tenant.hpp>
 #include <autotask_sync/model/json_util.hpp>
 #include <autotask_sync/sync/config.hpp>
+#include <autotask_sync/sync/readiness.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -160,63 +163,86 @@ boost::json::object failure_report(const at::Error& e, bool dry_run) {
                                     {"server_errors", std::move(texts)}}}};
 }
 
-int run_sync(const SyncArgs& args) {
+// What every subcommand needs: the config, a client, and the embedded simulator when the
+// config names no Autotask tenant.
+struct Session {
+  at::Config config;
+  EmbeddedSimulator embedded;
+  std::shared_ptr<at::Client> client;
+};
+
+// Reads the config and connects; on failure prints why and returns the exit status.
+std::optional<int> open_session(const std::string& config_path, const std::string& tenant_file,
+                                const std::string& log_level, const std::string& report_path,
+                                Session& session) {
   std::string error;
-  auto text = read_file(args.config_path, error);
+  auto text = read_file(config_path, error);
   if (!text) {
     std::cerr << "autotask-sync: " << error << "\n";
     return kExitUsage;
   }
   auto config = at::parse_config(*text);
   if (!config) {
-    std::cerr << "autotask-sync: " << args.config_path << ": " << config.error().message << "\n";
+    std::cerr << "autotask-sync: " << config_path << ": " << config.error().message << "\n";
     return kExitUsage;
   }
-  const auto level = parse_level(args.log_level);
+  session.config = std::move(*config);
+  const auto level = parse_level(log_level);
   if (!level) {
     std::cerr << "autotask-sync: --log-level must be debug, info, warn, error or off\n";
     return kExitUsage;
   }
-
-  if (config->autotask && !args.tenant_file.empty()) {
+  if (session.config.autotask && !tenant_file.empty()) {
     std::cerr << "autotask-sync: --tenant applies only to the embedded simulator; the config "
                  "names an Autotask tenant\n";
     return kExitUsage;
   }
   // Find out now, before anything is written to Autotask, whether the report can be written.
-  if (!args.report_path.empty() && !check_writable(report_path_for(args, 1), error)) {
+  if (!report_path.empty() && !check_writable(report_path, error)) {
     std::cerr << "autotask-sync: the report cannot be written: " << error << "\n";
     return kExitUsage;
   }
 
-  EmbeddedSimulator embedded;
   at::AutotaskSettings settings;
-  if (config->autotask) {
-    settings = *config->autotask;
+  if (session.config.autotask) {
+    settings = *session.config.autotask;
   } else {
-    auto s = start_embedded(args.tenant_file, embedded);
+    auto s = start_embedded(tenant_file, session.embedded);
     if (!s) {
       std::cerr << "autotask-sync: cannot start the embedded simulator: " << s.error().describe()
                 << "\n";
       return kExitFailed;
     }
     settings = std::move(*s);
-    std::cout << "No Autotask settings in the config: syncing against the bundled simulator at "
-              << embedded.simulator->base_url() << "\n\n";
+    std::cout << "No Autotask settings in the config: using the bundled simulator at "
+              << session.embedded.simulator->base_url() << "\n\n";
   }
-
   auto client = at::make_client(settings, stderr_logger(*level));
   if (!client) {
     std::cerr << "autotask-sync: " << client.error().describe() << "\n";
     return kExitUsage;
   }
+  session.client = std::move(*client);
+  return std::nullopt;
+}
+
+int run_sync(const SyncArgs& args) {
+  std::string error;
+  Session session;
+  if (auto status = open_session(args.config_path, args.tenant_file, args.log_level,
+                                 args.report_path.empty() ? "" : report_path_for(args, 1),
+                                 session)) {
+    return *status;
+  }
+  const at::Config* config = &session.config;
+  auto& client = session.client;
   at::BillingOptions options = config->billing;
   options.dry_run = args.dry_run;
 
   int status = 0;
   for (int run = 1; run <= args.repeat; ++run) {
     if (args.repeat > 1) std::cout << "Run " << run << " of " << args.repeat << "\n";
-    auto report = at::run_billing_sync(**client, config->mappings, config->usage, options);
+    auto report = at::run_billing_sync(*client, config->mappings, config->usage, options);
     if (!report) {
       std::cerr << "autotask-sync: the sync did not run: " << report.error().describe() << "\n";
       // A nightly job still gets a record of why nothing happened.
@@ -242,6 +268,43 @@ int run_sync(const SyncArgs& args) {
   return status;
 }
 
+struct CheckArgs {
+  std::string config_path;
+  std::string report_path;
+  std::string tenant_file;
+  std::string log_level = "error";
+};
+
+int run_check(const CheckArgs& args) {
+  Session session;
+  if (auto status = open_session(args.config_path, args.tenant_file, args.log_level,
+                                 args.report_path, session)) {
+    return *status;
+  }
+  at::ReadinessInput input;
+  input.mappings = session.config.mappings;
+  input.usage = session.config.usage;
+  if (session.config.portal.orgs) {
+    std::vector<std::string> ids;
+    for (const auto& o : *session.config.portal.orgs) ids.push_back(o.org_id);
+    input.portal_orgs = std::move(ids);
+  }
+  auto report = at::check_readiness(*session.client, input, session.config.billing);
+  if (!report) {
+    std::cerr << "autotask-sync: the check could not run: " << report.error().describe() << "\n";
+    return kExitFailed;
+  }
+  std::cout << report->to_text() << std::flush;
+  std::string error;
+  if (!args.report_path.empty() &&
+      !write_file_atomically(args.report_path, at::json::serialize(report->to_json()) + "\n",
+                             error)) {
+    std::cerr << "autotask-sync: " << error << "\n";
+    return kExitFailed;
+  }
+  return report->blocking() ? kExitPartial : 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -259,6 +322,16 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 100));
   sync->add_option("--log-level", sync_args.log_level, "debug, info, warn, error (default), off; to stderr");
 
+  CheckArgs check_args;
+  auto* check = app.add_subcommand(
+      "check", "Check that the Autotask tenant and the mappings are ready for the sync");
+  check->add_option("--config", check_args.config_path, "Config file (JSON)")->required();
+  check->add_option("--report", check_args.report_path, "Write the JSON report to this file");
+  check->add_option("--tenant", check_args.tenant_file,
+                    "Tenant fixture for the embedded simulator (default: the demo tenant)");
+  check->add_option("--log-level", check_args.log_level,
+                    "debug, info, warn, error (default), off; to stderr");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -266,5 +339,6 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : kExitUsage;
   }
   if (sync->parsed()) return run_sync(sync_args);
+  if (check->parsed()) return run_check(check_args);
   return kExitUsage;
 }

@@ -132,7 +132,7 @@ Result<void> parse_billing(const bj::value& v, BillingOptions& b) {
   const bj::object& o = v.get_object();
   if (auto e = check_keys(o, "billing.",
                           {"time_zone", "effective_date", "effective_time",
-                           "active_contract_status"})) {
+                           "active_contract_status", "allowed_company_types"})) {
     return std::move(*e);
   }
   auto tz = string_member(o, "time_zone", "billing.");
@@ -164,6 +164,49 @@ Result<void> parse_billing(const bj::value& v, BillingOptions& b) {
     }
     b.active_contract_status = it->value().get_int64();
   }
+  if (auto it = o.find("allowed_company_types"); it != o.end()) {
+    const char* kWhat =
+        "'billing.allowed_company_types' must be an array of Companies.companyType values "
+        "(integers), e.g. [1] for Customer";
+    if (!it->value().is_array()) return config_error(kWhat);
+    b.allowed_company_types.clear();
+    for (const auto& t : it->value().get_array()) {
+      if (!t.is_int64()) return config_error(kWhat);
+      b.allowed_company_types.push_back(t.get_int64());
+    }
+  }
+  return {};
+}
+
+Result<void> parse_portal(const bj::value& v, PortalSettings& p) {
+  if (!v.is_object()) return config_error("'portal' must be an object");
+  const bj::object& o = v.get_object();
+  if (auto e = check_keys(o, "portal.", {"orgs", "product_name"})) return std::move(*e);
+  auto product = string_member(o, "product_name", "portal.");
+  if (!product) return std::move(product).error();
+  if (*product) p.product_name = **product;
+  auto it = o.find("orgs");
+  if (it == o.end() || it->value().is_null()) return {};
+  if (!it->value().is_array()) return config_error("'portal.orgs' must be an array");
+  std::vector<PortalOrg> orgs;
+  std::set<std::string> seen;
+  std::size_t index = 0;
+  for (const auto& entry : it->value().get_array()) {
+    const std::string where = "portal.orgs[" + std::to_string(index++) + "]";
+    if (!entry.is_object()) return config_error(where + " must be an object");
+    const bj::object& e = entry.get_object();
+    if (auto bad = check_keys(e, where + ".", {"org_id", "org_name"})) return std::move(*bad);
+    auto id = string_member(e, "org_id", where + ".");
+    if (!id) return std::move(id).error();
+    if (!*id || (*id)->empty()) return config_error(where + ": 'org_id' must be a non-empty string");
+    auto name = string_member(e, "org_name", where + ".");
+    if (!name) return std::move(name).error();
+    if (!seen.insert(**id).second) {
+      return config_error(where + ": org '" + **id + "' is listed more than once");
+    }
+    orgs.push_back(PortalOrg{**id, name->value_or("")});
+  }
+  p.orgs = std::move(orgs);
   return {};
 }
 
@@ -178,7 +221,7 @@ Result<Config> parse_config(std::string_view json_text, const EnvLookup& env_in)
   if (!doc) return config_error(doc.error().message);
   if (!doc->is_object()) return config_error("the document must be a JSON object");
   const bj::object& o = doc->get_object();
-  if (auto e = check_keys(o, "", {"autotask", "billing", "mappings", "usage"})) {
+  if (auto e = check_keys(o, "", {"autotask", "billing", "portal", "mappings", "usage"})) {
     return std::move(*e);
   }
 
@@ -190,6 +233,9 @@ Result<Config> parse_config(std::string_view json_text, const EnvLookup& env_in)
   }
   if (auto it = o.find("billing"); it != o.end()) {
     if (auto b = parse_billing(it->value(), c.billing); !b) return std::move(b).error();
+  }
+  if (auto it = o.find("portal"); it != o.end()) {
+    if (auto p = parse_portal(it->value(), c.portal); !p) return std::move(p).error();
   }
   if (auto it = o.find("mappings"); it != o.end()) {
     if (!it->value().is_array()) return config_error("'mappings' must be an array");

@@ -238,9 +238,12 @@ MappingState check_mapping(const TenantView& view, const Mapping& m, const Mappi
     } else if (rules.is_monthly_period && c.contractPeriodType.has_value()) {
       if (auto monthly = rules.is_monthly_period(*c.contractPeriodType);
           monthly.has_value() && !*monthly) {
+        const std::string label =
+            rules.period_type_label ? rules.period_type_label(*c.contractPeriodType) : "";
         add("contract.period_not_monthly",
             contract_label(c) + " bills per period type " +
-                std::to_string(*c.contractPeriodType) + ", not monthly",
+                std::to_string(*c.contractPeriodType) + (label.empty() ? "" : " (" + label + ")") +
+                ", not monthly",
             "the sync sets a monthly high-water mark and supports monthly billing periods "
             "only; map the org to a contract with a monthly period");
       }

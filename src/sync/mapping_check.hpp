@@ -67,8 +67,10 @@ struct MappingRules {
   // Whether a Contract.contractPeriodType value is a monthly period; nullopt when unknown. The
   // check is skipped when this is empty or answers nullopt.
   std::function<std::optional<bool>(std::int64_t)> is_monthly_period;
-  // Label of a Companies.companyType value, for messages; empty when unknown.
+  // Labels of Companies.companyType and Contracts.contractPeriodType values, for messages; empty
+  // when unknown.
   std::function<std::string(std::int64_t)> company_type_label;
+  std::function<std::string(std::int64_t)> period_type_label;
 };
 
 // One thing wrong with a mapping. `code` is stable ("contract.ended"); `message` says what is

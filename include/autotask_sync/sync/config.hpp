@@ -7,6 +7,7 @@
 #include <autotask_sync/core/logger.hpp>
 #include <autotask_sync/core/result.hpp>
 #include <autotask_sync/sync/billing.hpp>
+#include <autotask_sync/sync/suggest.hpp>
 
 #include <functional>
 #include <memory>
@@ -27,9 +28,20 @@ struct AutotaskSettings {
   LimitPolicy limits;
 };
 
+// What the portal says about itself: the orgs it has now and the name of its product.
+struct PortalSettings {
+  // Every org the portal has now. When given, the readiness check reports mappings of orgs it
+  // no longer has, and `suggest` proposes mappings for the orgs without one.
+  std::optional<std::vector<PortalOrg>> orgs;
+  // The name of the service standing for the portal's product in the MSP's Autotask catalogue;
+  // `suggest` ranks contract services by it.
+  std::string product_name;
+};
+
 struct Config {
   std::optional<AutotaskSettings> autotask;  // absent: the CLI's embedded simulator
   BillingOptions billing;
+  PortalSettings portal;
   std::vector<Mapping> mappings;
   std::vector<Usage> usage;
 };
