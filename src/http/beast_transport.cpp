@@ -2,6 +2,8 @@
 
 #include "http/beast_transport_detail.hpp"
 
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -10,8 +12,8 @@
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/error.hpp>
 #include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
@@ -62,7 +64,7 @@ struct HostPort {
   std::string host;         // host name (lower case) or IP literal without brackets
   bool host_is_ip = false;  // IP literals get no SNI and are verified against IP SANs
   std::uint16_t port = kDefaultHttpsPort;
-  std::string authority;    // host:port ("[::1]:8443" for IPv6), the only part error messages show
+  std::string authority;  // host:port ("[::1]:8443" for IPv6), the only part error messages show
 };
 
 // Where one request goes, taken apart once so that no later step re-parses the caller's URL.
@@ -110,8 +112,7 @@ Result<void> parse_host_port(boost::urls::url_view view, std::uint16_t default_p
   switch (view.host_type()) {
     case boost::urls::host_type::name: {
       auto encoded = view.encoded_host();
-      if (encoded.empty() ||
-          !std::all_of(encoded.begin(), encoded.end(), is_host_name_char)) {
+      if (encoded.empty() || !std::all_of(encoded.begin(), encoded.end(), is_host_name_char)) {
         return Error(ErrorCode::kInvalidArgument, "the " + what + " has an invalid host name");
       }
       out.host.reserve(encoded.size());
@@ -233,11 +234,16 @@ Result<Target> parse_target(std::string_view url) {
 
 bhttp::verb to_verb(Method method) {
   switch (method) {
-    case Method::kGet: return bhttp::verb::get;
-    case Method::kPost: return bhttp::verb::post;
-    case Method::kPatch: return bhttp::verb::patch;
-    case Method::kPut: return bhttp::verb::put;
-    case Method::kDelete: return bhttp::verb::delete_;
+    case Method::kGet:
+      return bhttp::verb::get;
+    case Method::kPost:
+      return bhttp::verb::post;
+    case Method::kPatch:
+      return bhttp::verb::patch;
+    case Method::kPut:
+      return bhttp::verb::put;
+    case Method::kDelete:
+      return bhttp::verb::delete_;
   }
   return bhttp::verb::get;
 }
@@ -399,6 +405,140 @@ Result<void> configure_tls_context(SSL_CTX* context, const BeastTransportOptions
   return {};
 }
 
+std::size_t read_buffer_limit(const BeastTransportOptions& options) {
+  constexpr std::size_t kOneRead = 64 * 1024;  // what Beast asks the stream for at most at once
+  return std::max<std::size_t>(options.max_response_header_bytes, 1) + kOneRead;
+}
+
+void limit_response_parser(ResponseParser& parser, const BeastTransportOptions& options) {
+  parser.header_limit(static_cast<std::uint32_t>(
+      std::min<std::size_t>(options.max_response_header_bytes, UINT32_MAX)));
+  parser.body_limit(options.max_response_body_bytes);
+}
+
+Result<Response> finish_response(ResponseParser& parser, const error_code& ec, std::size_t leftover,
+                                 const std::string& authority, const BeastTransportOptions& options,
+                                 bool& stale, bool& reusable) {
+  stale = false;
+  reusable = false;
+  if (ec == bhttp::error::body_limit) {
+    return make_error(ErrorCode::kProtocol,
+                      "the response body from " + authority + " is larger than the " +
+                          std::to_string(options.max_response_body_bytes) +
+                          "-byte limit (max_response_body_bytes)",
+                      true);
+  }
+  if (ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow) {
+    return make_error(ErrorCode::kProtocol,
+                      "the response headers from " + authority + " exceed the " +
+                          std::to_string(options.max_response_header_bytes) +
+                          "-byte limit (max_response_header_bytes)",
+                      true);
+  }
+  if (ec) {
+    const bool nothing_received = !parser.got_some() && leftover == 0;
+    stale = nothing_received && is_disconnect(ec);
+    const auto& http_category = bhttp::make_error_code(bhttp::error::end_of_stream).category();
+    const bool malformed = ec.category() == http_category && ec != bhttp::error::end_of_stream &&
+                           ec != bhttp::error::partial_message;
+    if (malformed) {
+      return make_error(ErrorCode::kProtocol,
+                        "the response from " + authority + " is not valid HTTP: " + describe(ec),
+                        true);
+    }
+    if (is_disconnect(ec) || ec == bhttp::error::partial_message) {
+      return make_error(
+          ErrorCode::kTransport,
+          authority + (nothing_received ? " closed the connection before responding"
+                                        : " closed the connection during the response"),
+          true);
+    }
+    return make_error(ErrorCode::kTransport,
+                      "reading the response from " + authority + " failed: " + describe(ec), true);
+  }
+
+  auto& message = parser.get();
+  const unsigned status = message.result_int();
+  // Keep the connection only when the server meant to and sent nothing beyond the response.
+  reusable = message.keep_alive() && !parser.need_eof() && leftover == 0;
+  if (status >= 300 && status <= 399) {
+    // Never followed: the request carries Autotask credentials, and a redirect would send them to
+    // a URL the caller did not choose. Location is not quoted: it is the server's text.
+    auto error = make_error(ErrorCode::kProtocol,
+                            "the response from " + authority + " is a redirect (HTTP " +
+                                std::to_string(status) +
+                                "); redirects are refused so that credentials go nowhere else",
+                            true);
+    error.http_status = static_cast<int>(status);
+    return error;
+  }
+  Response response;
+  response.status = static_cast<int>(status);
+  for (const auto& field : message) {
+    response.headers.add(std::string(field.name_string()), std::string(field.value()));
+  }
+  response.body = std::move(message.body());
+  return response;
+}
+
+namespace {
+
+// A connection that has already received `bytes`, handed out `piece` bytes per read, then closed.
+class BytesStream {
+ public:
+  using executor_type = net::any_io_executor;
+
+  BytesStream(std::string_view bytes, std::size_t piece) : bytes_(bytes), piece_(piece) {}
+
+  template <class MutableBuffers>
+  std::size_t read_some(const MutableBuffers& buffers, error_code& ec) {
+    if (bytes_.empty()) {
+      ec = net::error::eof;
+      return 0;
+    }
+    ec = {};
+    std::size_t limit = net::buffer_size(buffers);
+    if (piece_ != 0) limit = std::min(limit, piece_);
+    const std::size_t copied =
+        net::buffer_copy(buffers, net::buffer(bytes_.data(), std::min(limit, bytes_.size())));
+    bytes_.remove_prefix(copied);
+    return copied;
+  }
+
+  template <class MutableBuffers>
+  std::size_t read_some(const MutableBuffers& buffers) {
+    error_code ec;
+    const std::size_t n = read_some(buffers, ec);
+    if (ec) throw boost::system::system_error(ec);
+    return n;
+  }
+
+ private:
+  std::string_view bytes_;
+  std::size_t piece_;
+};
+
+}  // namespace
+
+Result<Response> parse_response(std::string_view bytes, const BeastTransportOptions& options,
+                                std::size_t piece) {
+  try {
+    BytesStream stream(bytes, piece);
+    beast::flat_buffer buffer(read_buffer_limit(options));
+    ResponseParser parser;
+    limit_response_parser(parser, options);
+    error_code ec;
+    bhttp::read(stream, buffer, parser, ec);
+    bool stale = false;
+    bool reusable = false;
+    return finish_response(parser, ec, buffer.size(), "test.invalid:443", options, stale, reusable);
+  } catch (const std::exception& e) {
+    // What send() reports for anything Beast throws.
+    return Error(ErrorCode::kInternal,
+                 std::string("unexpected failure in the HTTPS transport: ") + e.what());
+  }
+}
+
 }  // namespace detail
 
 struct BeastTransport::Impl {
@@ -442,11 +582,11 @@ struct BeastTransport::Impl {
 
 void BeastTransport::Impl::reap_finished_resolves() {
   std::lock_guard lock(resolver_mutex);
-  auto finished = std::partition(abandoned_resolves.begin(), abandoned_resolves.end(),
-                                 [](const auto& entry) {
-                                   std::lock_guard state_lock(entry.first->mutex);
-                                   return !entry.first->done;
-                                 });
+  auto finished =
+      std::partition(abandoned_resolves.begin(), abandoned_resolves.end(), [](const auto& entry) {
+        std::lock_guard state_lock(entry.first->mutex);
+        return !entry.first->done;
+      });
   for (auto it = finished; it != abandoned_resolves.end(); ++it) it->second.join();
   abandoned_resolves.erase(finished, abandoned_resolves.end());
 }
@@ -495,8 +635,8 @@ Result<std::vector<tcp::endpoint>> BeastTransport::Impl::resolve(const HostPort&
                       "resolving " + what + peer.host + " failed: " + describe(ec), false);
   }
   if (endpoints.empty()) {
-    return make_error(ErrorCode::kTransport,
-                      "resolving " + what + peer.host + " found no address", false);
+    return make_error(ErrorCode::kTransport, "resolving " + what + peer.host + " found no address",
+                      false);
   }
   return endpoints;
 }
@@ -537,9 +677,8 @@ Result<std::unique_ptr<Connection>> BeastTransport::Impl::open(const Target& tar
 
   auto& tcp_layer = beast::get_lowest_layer(connection->stream);
   tcp_layer.expires_at(deadline);
-  auto ec = run_to_completion(*connection, [&](auto handler) {
-    tcp_layer.async_connect(endpoints, std::move(handler));
-  });
+  auto ec = run_to_completion(
+      *connection, [&](auto handler) { tcp_layer.async_connect(endpoints, std::move(handler)); });
   if (ec == beast::error::timeout) {
     return make_error(ErrorCode::kTimeout,
                       "connecting to " + hop_name + " timed out after " +
@@ -575,10 +714,10 @@ Result<std::unique_ptr<Connection>> BeastTransport::Impl::open(const Target& tar
                       false);
   }
   if (ec) {
-    return make_error(ErrorCode::kTransport,
-                      "TLS handshake with " + target.authority + via + " failed: " +
-                          describe(ec, session),
-                      false);
+    return make_error(
+        ErrorCode::kTransport,
+        "TLS handshake with " + target.authority + via + " failed: " + describe(ec, session),
+        false);
   }
   tcp_layer.expires_never();
   return connection;
@@ -634,28 +773,26 @@ Result<void> BeastTransport::Impl::open_tunnel(Connection& connection, const Tar
   }
   if (ec) {
     if (is_disconnect(ec) || ec == bhttp::error::partial_message) {
-      return make_error(ErrorCode::kTransport,
-                        proxy_name + " closed the connection before answering CONNECT to " +
-                            target.authority,
-                        false);
+      return make_error(
+          ErrorCode::kTransport,
+          proxy_name + " closed the connection before answering CONNECT to " + target.authority,
+          false);
     }
     const auto& http_category = bhttp::make_error_code(bhttp::error::end_of_stream).category();
     if (ec.category() == http_category) {
-      return make_error(ErrorCode::kProtocol,
-                        "the answer of " + proxy_name + " to CONNECT is not valid HTTP: " +
-                            describe(ec),
-                        false);
+      return make_error(
+          ErrorCode::kProtocol,
+          "the answer of " + proxy_name + " to CONNECT is not valid HTTP: " + describe(ec), false);
     }
     return make_error(ErrorCode::kTransport,
-                      "reading the answer of " + proxy_name + " to CONNECT failed: " +
-                          describe(ec),
+                      "reading the answer of " + proxy_name + " to CONNECT failed: " + describe(ec),
                       false);
   }
 
   const unsigned status = parser.get().result_int();
   if (status < 200 || status > 299) {
-    std::string message = proxy_name + " refused the tunnel to " + target.authority +
-                          ": HTTP " + std::to_string(status);
+    std::string message = proxy_name + " refused the tunnel to " + target.authority + ": HTTP " +
+                          std::to_string(status);
     const auto known = bhttp::int_to_status(status);
     if (known != bhttp::status::unknown) {
       message += " (" + std::string(bhttp::obsolete_reason(known)) + ")";
@@ -735,61 +872,16 @@ Result<Response> BeastTransport::Impl::exchange(Connection& connection, const Ta
                       true);
   }
 
-  beast::flat_buffer buffer;
-  bhttp::response_parser<bhttp::string_body> parser;
-  parser.header_limit(static_cast<std::uint32_t>(
-      std::min<std::size_t>(options.max_response_header_bytes, UINT32_MAX)));
-  parser.body_limit(options.max_response_body_bytes);
+  beast::flat_buffer buffer(detail::read_buffer_limit(options));
+  detail::ResponseParser parser;
+  detail::limit_response_parser(parser, options);
   ec = run_to_completion(connection, [&](auto handler) {
     bhttp::async_read(connection.stream, buffer, parser, std::move(handler));
   });
   if (ec == beast::error::timeout) return timed_out();
-  if (ec == bhttp::error::body_limit) {
-    return make_error(ErrorCode::kProtocol,
-                      "the response from " + target.authority + " is larger than the " +
-                          std::to_string(options.max_response_body_bytes) + "-byte body limit",
-                      true);
-  }
-  if (ec == bhttp::error::header_limit) {
-    return make_error(ErrorCode::kProtocol,
-                      "the response headers from " + target.authority + " exceed the " +
-                          std::to_string(options.max_response_header_bytes) + "-byte limit",
-                      true);
-  }
-  if (ec) {
-    const bool nothing_received = !parser.got_some() && buffer.size() == 0;
-    stale = nothing_received && is_disconnect(ec);
-    const auto& http_category = bhttp::make_error_code(bhttp::error::end_of_stream).category();
-    const bool malformed = ec.category() == http_category && ec != bhttp::error::end_of_stream &&
-                           ec != bhttp::error::partial_message;
-    if (malformed) {
-      return make_error(ErrorCode::kProtocol,
-                        "the response from " + target.authority + " is not valid HTTP: " +
-                            describe(ec),
-                        true);
-    }
-    if (is_disconnect(ec) || ec == bhttp::error::partial_message) {
-      return make_error(ErrorCode::kTransport,
-                        target.authority +
-                            (nothing_received ? " closed the connection before responding"
-                                              : " closed the connection during the response"),
-                        true);
-    }
-    return make_error(ErrorCode::kTransport,
-                      "reading the response from " + target.authority + " failed: " +
-                          describe(ec),
-                      true);
-  }
-
-  auto& message_in = parser.get();
-  Response response;
-  response.status = static_cast<int>(message_in.result_int());
-  for (const auto& field : message_in) {
-    response.headers.add(std::string(field.name_string()), std::string(field.value()));
-  }
-  // Keep the connection only when the server meant to and sent nothing beyond the response.
-  const bool reusable = message_in.keep_alive() && !parser.need_eof() && buffer.size() == 0;
-  response.body = std::move(message_in.body());
+  bool reusable = false;
+  auto response = detail::finish_response(parser, ec, buffer.size(), target.authority, options,
+                                          stale, reusable);
   if (!reusable) beast::get_lowest_layer(connection.stream).close();
   return response;
 }

@@ -12,6 +12,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -65,6 +66,7 @@ struct TlsTestServer::State {
   mutable std::mutex mutex;
   std::vector<RecordedRequest> requests;
   std::atomic<std::size_t> accepted{0};
+  std::atomic<std::size_t> repeated{0};
   std::uint16_t port = 0;  // read once before the thread starts: the acceptor is not thread-safe
   net::io_context io;
   tcp::acceptor acceptor;
@@ -112,6 +114,20 @@ net::awaitable<void> TlsTestServer::State::session(tcp::socket socket, std::size
       co_await timer.async_wait(kAwait);
     }
 
+    if (reply.raw) {
+      auto [raw_error, raw_written] =
+          co_await net::async_write(stream, net::buffer(*reply.raw), kAwait);
+      if (raw_error) co_return;
+      while (!reply.repeat.empty()) {
+        auto [repeat_error, repeat_written] =
+            co_await net::async_write(stream, net::buffer(reply.repeat), kAwait);
+        repeated.fetch_add(repeat_written);
+        if (repeat_error) co_return;
+      }
+      if (reply.close_after) co_return;
+      continue;
+    }
+
     bhttp::response<bhttp::string_body> response(static_cast<bhttp::status>(reply.status),
                                                  request.version());
     for (const auto& [name, value] : reply.headers) response.insert(name, value);
@@ -146,13 +162,21 @@ TlsTestServer::~TlsTestServer() {
   state_->thread.join();
 }
 
-std::uint16_t TlsTestServer::port() const { return state_->port; }
+std::uint16_t TlsTestServer::port() const {
+  return state_->port;
+}
 
 std::string TlsTestServer::url(std::string_view path, std::string_view host) const {
   return "https://" + std::string(host) + ":" + std::to_string(port()) + std::string(path);
 }
 
-std::size_t TlsTestServer::connections_accepted() const { return state_->accepted.load(); }
+std::size_t TlsTestServer::connections_accepted() const {
+  return state_->accepted.load();
+}
+
+std::size_t TlsTestServer::repeated_bytes_written() const {
+  return state_->repeated.load();
+}
 
 std::vector<RecordedRequest> TlsTestServer::requests() const {
   std::lock_guard lock(state_->mutex);

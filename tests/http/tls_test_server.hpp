@@ -38,6 +38,12 @@ struct Reply {
   std::chrono::milliseconds delay{0};  // hold the response this long, to make a client time out
   bool close_after = false;            // close the connection after the response, unannounced
   bool drop = false;                   // close the connection instead of answering
+  // Hand-framed replies: when set, these bytes are sent as they are instead of a response built
+  // from status, headers and body (for malformed, chunked or truncated responses)...
+  std::optional<std::string> raw;
+  // ...followed, when not empty, by this text again and again until the client stops reading
+  // and closes: an endless header or chunked body. The connection then ends.
+  std::string repeat;
 };
 
 class TlsTestServer {
@@ -57,6 +63,8 @@ class TlsTestServer {
   std::string url(std::string_view path, std::string_view host = "127.0.0.1") const;
 
   std::size_t connections_accepted() const;
+  // Bytes of Reply::repeat written so far, over every connection.
+  std::size_t repeated_bytes_written() const;
   std::vector<RecordedRequest> requests() const;
 
  private:

@@ -16,14 +16,18 @@
 //
 // Errors: kTransport (resolve, connect, proxy refusal, TLS, I/O) and kTimeout (a deadline passed),
 // with request_sent set once any byte of the request may have reached the server; kProtocol for a
-// response over the size limits or not valid HTTP; kSecurity for a plain http URL or one with user
-// information; kUnsupported for other schemes; kInvalidArgument for a malformed URL or a header
-// with a line break. Messages name the host:port (and the proxy's) and the phase, never the path,
-// query, a header value, a body or proxy credentials.
+// response over the size limits, not valid HTTP, or a redirect; kSecurity for a plain http URL or
+// one with user information; kUnsupported for other schemes; kInvalidArgument for a malformed URL
+// or a header with a line break. Messages name the host:port (and the proxy's) and the phase,
+// never the path, query, a header value, a body or proxy credentials.
 //
-// Not supported: plain http (refused with kSecurity), redirects (a 3xx is returned as a response),
-// HTTP/2, client certificates; SOCKS proxies, TLS to the proxy itself (https:// proxy URLs), and
-// proxy authentication other than Basic (an NTLM or Kerberos proxy needs a local relay that
+// Redirects are never followed: a 3xx response fails with kProtocol (http_status set, Location not
+// quoted), because following one would carry the credential headers to a URL the caller did not
+// choose.
+//
+// Not supported: plain http (refused with kSecurity), following redirects, HTTP/2, client
+// certificates; SOCKS proxies, TLS to the proxy itself (https:// proxy URLs), and proxy
+// authentication other than Basic (an NTLM or Kerberos proxy needs a local relay that
 // authenticates for the host).
 #pragma once
 
@@ -77,8 +81,14 @@ struct BeastTransportOptions {
   std::chrono::milliseconds handshake_timeout{10'000};  // TLS handshake
   std::chrono::milliseconds request_timeout{120'000};   // write the request and read the response
   std::size_t max_connections_per_host = 8;             // idle connections kept for reuse; 0: none
-  std::size_t max_response_body_bytes = 64 * 1024 * 1024;
-  std::size_t max_response_header_bytes = 64 * 1024;   // status line and header fields together
+  // Limits on a response, so that an oversized or endless one is an error rather than an
+  // allocation. The body limit counts the decoded body (chunked or not): an Autotask page of 500
+  // records is under 5 MB, so 32 MiB leaves room without letting a broken server exhaust memory.
+  // The header limit covers the status line and header fields together, and also bounds each
+  // chunk-size line and the trailer of a chunked body. Exceeding either fails the request with
+  // kProtocol and a message that names the limit and its option; the connection is closed.
+  std::size_t max_response_body_bytes = 32 * 1024 * 1024;
+  std::size_t max_response_header_bytes = 64 * 1024;
   // An idle connection older than this is closed instead of reused: servers commonly drop idle
   // connections after about a minute, and reusing one just before that only costs a retry.
   std::chrono::milliseconds idle_timeout{50'000};
