@@ -95,7 +95,8 @@ const std::vector<std::vector<std::string>>& legal_suffixes() {
 
 bool ends_with(const std::vector<std::string>& tokens, const std::vector<std::string>& tail) {
   if (tail.size() > tokens.size()) return false;
-  return std::equal(tail.begin(), tail.end(), tokens.end() - static_cast<std::ptrdiff_t>(tail.size()));
+  return std::equal(tail.begin(), tail.end(),
+                    tokens.end() - static_cast<std::ptrdiff_t>(tail.size()));
 }
 
 void strip_suffixes(std::vector<std::string>& tokens) {
@@ -148,13 +149,14 @@ Result<std::string> normalize_name(std::string_view raw, bool strip_legal_suffix
   std::string pre;
   pre.reserve(raw.size());
   for (char32_t c : in.code_points) {
-    if (!is_apostrophe(static_cast<std::int32_t>(c))) append_utf8(pre, static_cast<std::int32_t>(c));
+    if (!is_apostrophe(static_cast<std::int32_t>(c)))
+      append_utf8(pre, static_cast<std::int32_t>(c));
   }
 
   utf8proc_uint8_t* mapped = nullptr;
   const auto n = utf8proc_map(
-      reinterpret_cast<const utf8proc_uint8_t*>(pre.data()), static_cast<utf8proc_ssize_t>(pre.size()),
-      &mapped,
+      reinterpret_cast<const utf8proc_uint8_t*>(pre.data()),
+      static_cast<utf8proc_ssize_t>(pre.size()), &mapped,
       static_cast<utf8proc_option_t>(UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD |
                                      UTF8PROC_STRIPMARK | UTF8PROC_IGNORE));
   std::unique_ptr<utf8proc_uint8_t, decltype(&std::free)> holder(mapped, &std::free);
@@ -289,7 +291,8 @@ std::vector<std::string> index_keys(const PreparedName& name) {
     const Decoded d = decode(t);
     if (d.code_points.size() < 4) continue;
     std::string prefix;
-    for (std::size_t i = 0; i < 3; ++i) append_utf8(prefix, static_cast<std::int32_t>(d.code_points[i]));
+    for (std::size_t i = 0; i < 3; ++i)
+      append_utf8(prefix, static_cast<std::int32_t>(d.code_points[i]));
     add("p:" + prefix);
   }
   return keys;
@@ -308,7 +311,8 @@ const std::vector<std::uint32_t>& NameIndex::exact(const std::string& text) cons
   return it == exact_.end() ? none : it->second;
 }
 
-std::vector<std::uint32_t> NameIndex::candidates(const PreparedName& name, std::size_t limit) const {
+std::vector<std::uint32_t> NameIndex::candidates(const PreparedName& name,
+                                                 std::size_t limit) const {
   std::unordered_map<std::uint32_t, double> weight;
   std::vector<std::uint32_t> touched;
   const std::size_t frequent = frequent_key_limit();

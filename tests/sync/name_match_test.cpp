@@ -16,7 +16,9 @@ std::string norm(std::string_view raw, bool strip = true) {
   return *n;
 }
 
-PreparedName prep(std::string_view raw, bool strip = true) { return prepare_name(norm(raw, strip)); }
+PreparedName prep(std::string_view raw, bool strip = true) {
+  return prepare_name(norm(raw, strip));
+}
 
 double sim(std::string_view a, std::string_view b) { return name_similarity(prep(a), prep(b)); }
 
