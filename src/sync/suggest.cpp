@@ -65,8 +65,10 @@ class Suggest {
   void match(const PortalOrg& org, OrgSuggestion& s, OrgWork& w);
   Result<void> read_contracts();
   bool eligible(const Company& c) const {
-    return c.isActive.value_or(true) && c.companyType.has_value() &&
-           allowed_.count(*c.companyType) != 0;
+    return c.isActive.value_or(true) && type_allowed(c);
+  }
+  bool type_allowed(const Company& c) const {
+    return allowed_.empty() || (c.companyType.has_value() && allowed_.count(*c.companyType) != 0);
   }
   std::optional<std::string> type_label(const Company& c) const {
     if (!c.companyType.has_value()) return std::nullopt;
@@ -95,10 +97,6 @@ class Suggest {
 };
 
 Result<void> Suggest::validate() {
-  if (options_.allowed_company_types.empty()) {
-    return Error(ErrorCode::kInvalidArgument,
-                 "suggest: allowed_company_types must name at least one company type");
-  }
   if (options_.max_candidates == 0) {
     return Error(ErrorCode::kInvalidArgument, "suggest: max_candidates must be at least 1");
   }
@@ -181,9 +179,10 @@ void Suggest::build_index() {
 std::string Suggest::exclusion_reason(const Company& c) const {
   std::string out;
   if (!c.isActive.value_or(true)) out = "inactive";
+  if (type_allowed(c)) return out;
   if (!c.companyType.has_value()) {
     out += std::string(out.empty() ? "" : "; ") + "no company type, not allowed";
-  } else if (!allowed_.count(*c.companyType)) {
+  } else {
     const auto label = type_label(c);
     out += std::string(out.empty() ? "" : "; ") + "company type " +
            std::to_string(*c.companyType) + (label ? " (" + *label + ")" : "") + " not allowed";
@@ -456,6 +455,7 @@ void Suggest::decide(OrgSuggestion& s, const OrgWork& w) {
   m.contract_id = k.contract_id;
   m.service_id = line.service_id;
   m.contract_service_id = line.contract_service_id;
+  m.company_name = c.company_name;  // recorded, so that the nightly sync notices a rename
   s.proposed = std::move(m);
   s.reason += "; " + contract + " carries service " + std::to_string(line.service_id) + " " +
               quote(line.service_name) + " once (contract service " +

@@ -309,6 +309,7 @@ TEST_CASE("BR-26 with a usable contract: the complete mapping is proposed, not a
   CHECK(s.proposed->contract_id == 300);
   CHECK(s.proposed->service_id == 77);
   CHECK(s.proposed->contract_service_id == 5001);
+  CHECK(s.proposed->company_name == "Acme Inc");
   REQUIRE(s.candidates[0].contracts.size() == 1);
   REQUIRE(s.candidates[0].contracts[0].services.size() == 1);
   const ServiceOption& o = s.candidates[0].contracts[0].services[0];
@@ -329,6 +330,7 @@ TEST_CASE("BR-26 with a usable contract: the complete mapping is proposed, not a
   const bj::object& org = j.at("orgs").as_array()[0].as_object();
   CHECK(org.at("match").as_string() == "exact");
   CHECK(org.at("proposed").as_object().at("contract_service_id").as_int64() == 5001);
+  CHECK(org.at("proposed").as_object().at("company_name").as_string() == "Acme Inc");
   const bj::object& cand = org.at("candidates").as_array()[0].as_object();
   CHECK(cand.at("company_type_label").as_string() == "Customer");
   const bj::object& svc =
@@ -347,6 +349,17 @@ TEST_CASE("BR-26 with a usable contract: the complete mapping is proposed, not a
   CHECK(has(text, "excluded 303 'ACME, Inc.' score 1.00: company type 3 (Prospect) not allowed"));
   CHECK(report->summary() ==
         "1 orgs: 1 exact, 0 ambiguous, 0 none; 1 mapping proposed; 6 requests");
+
+  // With every company type allowed, 303 (a Prospect) is a second exact match: ambiguous.
+  auto any_type = options();
+  any_type.allowed_company_types.clear();
+  auto wide = suggest_mappings(*client, {{"org-1", "Acme Inc"}}, any_type);
+  REQUIRE(wide.ok());
+  CHECK(only(*wide).match == MatchKind::kAmbiguous);
+  REQUIRE(only(*wide).candidates.size() == 2);
+  CHECK(only(*wide).candidates[1].company_id == 303);
+  REQUIRE(only(*wide).excluded.size() == 1);
+  CHECK(only(*wide).excluded[0].reason == "inactive");
 }
 
 TEST_CASE("two active companies with the same name are ambiguous: both listed, none proposed") {
@@ -575,10 +588,6 @@ TEST_CASE("org names that cannot be matched, bad options and no orgs") {
   CHECK(has(dup.error().message, "org_id 'org-1' appears more than once"));
 
   auto opts = options();
-  opts.allowed_company_types.clear();
-  CHECK(suggest_mappings(*client, {{"org-1", "A"}}, opts).error().code ==
-        ErrorCode::kInvalidArgument);
-  opts = options();
   opts.min_score = 0;
   CHECK_FALSE(suggest_mappings(*client, {{"org-1", "A"}}, opts).ok());
   opts = options();

@@ -43,7 +43,7 @@
 //   as_of                   "YYYY-MM-DD": the day contracts had to be in force on (in time_zone)
 //   time_zone               the IANA zone as_of was reckoned in
 //   product_name            SuggestOptions::product_name as given
-//   allowed_company_types   [int]: the Company.companyType values that may be proposed
+//   allowed_company_types   [int]: the Company.companyType values that may be proposed ([]: any)
 //   min_score               number: the least score listed
 //   max_candidates          int: the most candidates (and excluded companies) listed per org
 //   companies_read          int: companies in Autotask, all read once
@@ -57,7 +57,9 @@
 //     match                 "exact" | "ambiguous" | "none"
 //     reason                one sentence: why this match, and why no mapping was proposed
 //     proposed              null, or a mapping in the config's shape: {org_id, org_name,
-//                           company_id, contract_id, service_id, contract_service_id}
+//                           company_id, contract_id, service_id, contract_service_id,
+//                           company_name} (company_name as in Autotask, so that the sync
+//                           flags a later rename)
 //     candidates[]          active companies of an allowed type, best score first (then id):
 //       company_id, company_name, company_type (int|null), company_type_label (string|null),
 //       is_active (bool), score (number, 0..1), exact_name (bool: normalised names equal),
@@ -100,7 +102,8 @@ struct PortalOrg {
 };
 
 struct SuggestOptions {
-  // Company.companyType values that may be proposed; Autotask's default 1 is Customer.
+  // Company.companyType values that may be proposed; Autotask's default 1 is Customer. Empty:
+  // any type (as BillingOptions::allowed_company_types).
   std::vector<std::int64_t> allowed_company_types{1};
   // The name of the service standing for the portal's product ("JumpCloud"); compared with the
   // service names on each candidate's contracts. Empty: candidates are still listed, but no
@@ -173,7 +176,7 @@ struct OrgSuggestion {
   std::optional<std::string> normalized_name;  // absent when the name could not be normalised
   MatchKind match = MatchKind::kNone;
   std::string reason;
-  std::optional<Mapping> proposed;  // complete: contract_service_id is set
+  std::optional<Mapping> proposed;  // complete: contract_service_id and company_name are set
   std::vector<CompanyCandidate> candidates;
   std::size_t candidates_omitted = 0;
   std::vector<ExcludedCompany> excluded;
