@@ -200,9 +200,9 @@ void Run::plan(MappingResult& r, const MappingState& x) {
 
   auto finding = [&](const detail::MappingFinding& f) { skip(r, f.code, f.reason()); };
   if (auto why = detail::contract_out_of_force(c, effective)) return finding(*why);
-  if (!line.unitCost.has_value()) return finding(detail::cost_unreadable(line));
   const ContractServiceUnit* row = covering_row(rows, effective);
   if (!row) return finding(detail::no_units_row(line, effective));
+  if (!line.unitCost.has_value()) return finding(detail::cost_unreadable(line));
 
   r.units_before = row->units;
   r.cost_before = *line.unitCost;

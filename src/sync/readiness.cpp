@@ -285,13 +285,13 @@ void Check::mappings(const detail::TenantView& view) {
         continue;
       }
     }
-    if (!st.line->unitCost.has_value() && !costs_unreadable_) {
-      emit(detail::cost_unreadable(*st.line));
-      continue;
-    }
     const ContractServiceUnit* row = detail::covering_row(rows, effective);
     if (!row) {
       emit(detail::no_units_row(*st.line, effective));
+      continue;
+    }
+    if (!st.line->unitCost.has_value() && !costs_unreadable_) {
+      emit(detail::cost_unreadable(*st.line));
       continue;
     }
     ready[i] = true;
