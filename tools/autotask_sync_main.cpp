@@ -2,6 +2,7 @@
 //
 //   autotask-sync sync --config FILE [--dry-run] [--report FILE] [--repeat N] [--log-level L]
 //   autotask-sync check --config FILE [--report FILE] [--log-level L]
+//   autotask-sync suggest --config FILE [--report FILE] [--log-level L]
 //
 // With no "autotask" object in the config it starts the bundled Autotask simulator in this
 // process, seeded with the demo tenant (or --tenant FILE), and syncs against it over TLS.
@@ -14,6 +15,7 @@
 #include <autotask_sync/model/json_util.hpp>
 #include <autotask_sync/sync/config.hpp>
 #include <autotask_sync/sync/readiness.hpp>
+#include <autotask_sync/sync/suggest.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -24,6 +26,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -305,6 +308,51 @@ int run_check(const CheckArgs& args) {
   return report->blocking() ? kExitPartial : 0;
 }
 
+// The orgs `suggest` works on: those of portal.orgs without a mapping.
+std::vector<at::PortalOrg> unmapped_orgs(const at::Config& config) {
+  std::set<std::string> mapped;
+  for (const auto& m : config.mappings) mapped.insert(m.org_id);
+  std::vector<at::PortalOrg> out;
+  for (const auto& o : *config.portal.orgs) {
+    if (!mapped.count(o.org_id)) out.push_back(o);
+  }
+  return out;
+}
+
+int run_suggest(const CheckArgs& args) {
+  Session session;
+  if (auto status = open_session(args.config_path, args.tenant_file, args.log_level,
+                                 args.report_path, session)) {
+    return *status;
+  }
+  const at::Config& config = session.config;
+  if (!config.portal.orgs) {
+    std::cerr << "autotask-sync: " << args.config_path
+              << ": suggest needs portal.orgs, the portal's orgs with their names\n";
+    return kExitUsage;
+  }
+  at::SuggestOptions options;
+  options.allowed_company_types = config.billing.allowed_company_types;
+  options.product_name = config.portal.product_name;
+  options.active_contract_status = config.billing.active_contract_status;
+  options.time_zone = config.billing.time_zone;
+  options.now = config.billing.now;
+  auto report = at::suggest_mappings(*session.client, unmapped_orgs(config), options);
+  if (!report) {
+    std::cerr << "autotask-sync: suggest could not run: " << report.error().describe() << "\n";
+    return kExitFailed;
+  }
+  std::cout << report->to_text() << std::flush;
+  std::string error;
+  if (!args.report_path.empty() &&
+      !write_file_atomically(args.report_path, at::json::serialize(report->to_json()) + "\n",
+                             error)) {
+    std::cerr << "autotask-sync: " << error << "\n";
+    return kExitFailed;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -332,6 +380,17 @@ int main(int argc, char** argv) {
   check->add_option("--log-level", check_args.log_level,
                     "debug, info, warn, error (default), off; to stderr");
 
+  CheckArgs suggest_args;
+  auto* suggest = app.add_subcommand(
+      "suggest", "Propose mappings for the portal's orgs that have none (nothing is applied)");
+  suggest->add_option("--config", suggest_args.config_path, "Config file (JSON) with portal.orgs")
+      ->required();
+  suggest->add_option("--report", suggest_args.report_path, "Write the JSON report to this file");
+  suggest->add_option("--tenant", suggest_args.tenant_file,
+                      "Tenant fixture for the embedded simulator (default: the demo tenant)");
+  suggest->add_option("--log-level", suggest_args.log_level,
+                      "debug, info, warn, error (default), off; to stderr");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -340,5 +399,6 @@ int main(int argc, char** argv) {
   }
   if (sync->parsed()) return run_sync(sync_args);
   if (check->parsed()) return run_check(check_args);
+  if (suggest->parsed()) return run_suggest(suggest_args);
   return kExitUsage;
 }

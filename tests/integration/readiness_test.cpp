@@ -8,6 +8,7 @@
 #include <autotask_sync/model/json_util.hpp>
 #include <autotask_sync/sync/config.hpp>
 #include <autotask_sync/sync/readiness.hpp>
+#include <autotask_sync/sync/suggest.hpp>
 
 #include <doctest/doctest.h>
 
@@ -360,4 +361,40 @@ TEST_CASE("a tenant of 5,000 companies and 5,000 mappings costs a fixed number o
   // The sync: zone, poll, the same 61 reads less metadata and polls (51), no writes (every
   // line already holds 5 units at 3.50).
   CHECK(report->estimated_sync_requests == 53);
+}
+
+TEST_CASE("suggest over TLS proposes the unmapped org's billing; once confirmed, the check passes it") {
+  Site site(Site::from_file("fixtures/unprepared_tenant.json"));
+  Config config = load_config("examples/check/unprepared.json");
+  REQUIRE(config.portal.orgs.has_value());
+  const std::vector<PortalOrg> orgs{{"org-unmapped", "Unmapped Umbrella Co"}};
+  SuggestOptions options;
+  options.product_name = config.portal.product_name;
+  options.now = run_time;
+  auto suggested = suggest_mappings(*site.client(), orgs, options);
+  REQUIRE(suggested.ok());
+  REQUIRE(suggested->orgs.size() == 1);
+  const OrgSuggestion& s = suggested->orgs[0];
+  CHECK(s.match == MatchKind::kExact);
+  REQUIRE(s.proposed.has_value());
+  // Company 301 "Unmapped Umbrella Company" is the active one; 302 "Unmapped Umbrella Co." is an
+  // inactive look-alike and must only be listed as excluded.
+  CHECK(s.proposed->company_id == 301);
+  CHECK(s.proposed->contract_id == 5301);
+  CHECK(s.proposed->service_id == 401);
+  CHECK(s.proposed->contract_service_id == 7301);
+  CHECK(s.proposed->company_name == "Unmapped Umbrella Company");
+  REQUIRE(s.excluded.size() == 1);
+  CHECK(s.excluded[0].reason == "inactive");
+  CHECK(site.sim->write_count() == 0);
+
+  // A person confirms the proposal: the portal-side warning goes, and no finding replaces it.
+  config.mappings.push_back(*s.proposed);
+  auto report = check_readiness(*site.client(), input_of(config), config.billing);
+  REQUIRE(report.ok());
+  for (const auto& f : report->findings) {
+    for (const auto& org : f.org_ids) CHECK(org != "org-unmapped");
+  }
+  CHECK(report->mappings_checked == 29);
+  CHECK(report->mappings_ready == 8);
 }
