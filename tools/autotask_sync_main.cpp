@@ -19,7 +19,13 @@
 
 #include <CLI/CLI.hpp>
 
+#include <fcntl.h>
+#include <openssl/sha.h>
+#include <sys/file.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <cstdio>
 #include <filesystem>
@@ -142,9 +148,80 @@ struct SyncArgs {
   std::string report_path;
   std::string tenant_file;
   std::string log_level = "error";
+  std::string lock_path;  // default: the config file's path + ".lock"
   bool dry_run = false;
+  bool progress = false;  // a progress bar on stderr (default: when stderr is a terminal)
   int repeat = 1;
 };
+
+// An exclusive lock on a file, held while a sync of the config's tenant runs, so that two
+// syncs of one tenant never run at once on this machine. Released when the process ends, even
+// when it is killed.
+class LockFile {
+ public:
+  ~LockFile() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  bool acquire(const std::string& path, std::string& error) {
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ < 0) {
+      error = "cannot open the lock file " + path + ": " + std::strerror(errno);
+      return false;
+    }
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      error = errno == EWOULDBLOCK
+                  ? "another sync of this config is running (it holds " + path + ")"
+                  : "cannot lock " + path + ": " + std::strerror(errno);
+      ::close(fd_);
+      fd_ = -1;
+      return false;
+    }
+    const std::string pid = std::to_string(::getpid()) + "\n";
+    if (::ftruncate(fd_, 0) == 0) {
+      const ssize_t written = ::write(fd_, pid.data(), pid.size());
+      (void)written;  // the pid is informative only; the lock is what counts
+    }
+    return true;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+// The lock of a tenant: one file per Autotask tenant (API username and where the zone is found)
+// in $XDG_RUNTIME_DIR or /tmp, so that two configs of one tenant exclude each other too. The
+// embedded simulator's tenant is private to the process; its lock is per config file.
+std::string default_lock_path(const at::Config& config, const std::string& config_path) {
+  std::string key;
+  if (config.autotask) {
+    key = "tenant\n" + config.autotask->credentials.username + "\n" +
+          config.autotask->base_url.value_or(config.autotask->zone_lookup_url.value_or(""));
+  } else {
+    std::error_code ec;
+    key = "config\n" + std::filesystem::absolute(config_path, ec).string();
+  }
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(key.data()), key.size(), digest);
+  static const char* kHex = "0123456789abcdef";
+  std::string name = "autotask-sync-";
+  for (int i = 0; i < 8; ++i) {
+    name += kHex[digest[i] >> 4];
+    name += kHex[digest[i] & 15];
+  }
+  const char* dir = std::getenv("XDG_RUNTIME_DIR");
+  return std::string(dir && *dir ? dir : "/tmp") + "/" + name + ".lock";
+}
+
+// Draws "[#######.............]  12/50 mappings" on stderr, in place.
+void draw_progress(std::size_t done, std::size_t total) {
+  constexpr std::size_t kWidth = 30;
+  const std::size_t filled = total == 0 ? kWidth : done * kWidth / total;
+  std::string bar(filled, '#');
+  bar.append(kWidth - filled, '.');
+  std::fprintf(stderr, "\r[%s] %zu/%zu mappings%s", bar.c_str(), done, total,
+               done == total ? "\n" : "");
+  std::fflush(stderr);
+}
 
 // With --repeat N, run k's report goes to FILE.k.
 std::string report_path_for(const SyncArgs& args, int run) {
@@ -241,6 +318,15 @@ int run_sync(const SyncArgs& args) {
   auto& client = session.client;
   at::BillingOptions options = config->billing;
   options.dry_run = args.dry_run;
+  if (args.progress || ::isatty(STDERR_FILENO)) options.progress = draw_progress;
+
+  LockFile lock;
+  const std::string lock_path =
+      args.lock_path.empty() ? default_lock_path(*config, args.config_path) : args.lock_path;
+  if (!lock.acquire(lock_path, error)) {
+    std::cerr << "autotask-sync: " << error << "\n";
+    return kExitFailed;
+  }
 
   int status = 0;
   for (int run = 1; run <= args.repeat; ++run) {
@@ -366,6 +452,10 @@ int main(int argc, char** argv) {
   sync->add_option("--report", sync_args.report_path, "Write the JSON report to this file");
   sync->add_option("--tenant", sync_args.tenant_file,
                    "Tenant fixture for the embedded simulator (default: the demo tenant)");
+  sync->add_option("--lock-file", sync_args.lock_path,
+                   "Lock file held while syncing (default: one per tenant in $XDG_RUNTIME_DIR or /tmp)");
+  sync->add_flag("--progress", sync_args.progress,
+                 "Draw a progress bar on stderr (default: when stderr is a terminal)");
   sync->add_option("--repeat", sync_args.repeat, "Run the sync this many times in a row")
       ->check(CLI::Range(1, 100));
   sync->add_option("--log-level", sync_args.log_level, "debug, info, warn, error (default), off; to stderr");
