@@ -7,14 +7,15 @@
  *  - Objects are opaque handles created by *_create and released by *_destroy. Strings the
  *    library returns are released with atsync_string_free. Strings passed in are borrowed for
  *    the duration of the call only and are given as pointer + length (not NUL-terminated).
- *  - A client may be used from several threads, but one sync run at a time per client.
+ *  - A client may be used from several threads. It runs one sync or readiness check at a time: a
+ *    second atsync_sync_run or atsync_check_run on the same client waits for the first.
  *  - The library never prints. Messages go to the logger set with atsync_client_set_logger.
  *    No credential ever reaches a log line, a report or an error message.
  *  - No function throws, aborts or exits; an internal defect is reported as ATSYNC_E_INTERNAL.
  *
- * Not supported through this API yet: supplying a transport through callbacks, the readiness
- * check, plans and ticketing. The embedded simulator is not part of the library; the
- * autotask-sim program serves the same purpose for C hosts.
+ * Not supported through this API yet: supplying a transport through callbacks, plans and
+ * ticketing. The embedded simulator is not part of the library; the autotask-sim program serves
+ * the same purpose for C hosts.
  */
 #ifndef AUTOTASK_SYNC_H
 #define AUTOTASK_SYNC_H
@@ -88,6 +89,29 @@ atsync_status atsync_client_set_logger(atsync_client* client, atsync_log_fn fn, 
  * A run in which some mappings failed still returns ATSYNC_OK: read "totals.failed". */
 atsync_status atsync_sync_run(atsync_client* client, const char* input_json, size_t input_len,
                               int dry_run, char** report_json, size_t* report_len);
+
+/* Runs the readiness check: is the Autotask tenant prepared for the integration, and would the
+ * sync bill every mapping? It only reads from Autotask (a bounded number of requests whatever the
+ * number of mappings) and never writes. It returns the JSON report (schema
+ * autotask_sync.readiness_report.v1) in *report_json, NUL-terminated, with its length in
+ * *report_len (may be NULL). Release it with atsync_string_free.
+ * input_json: {"mappings": [...], "usage": [...], "portal": {"orgs": [...]}} (the config
+ * document's keys, each optional: a missing list is empty, and without portal.orgs the mappings of
+ * orgs the portal no longer has are not looked for) to check those, or NULL to use the mappings,
+ * usage and portal.orgs of the config the client was created with. The billing options (time
+ * zone, effective-date policy, active contract status, allowed company types) are always the
+ * config's.
+ * A report with findings, blocking ones included, is still ATSYNC_OK: the caller reads "ready"
+ * (false when any finding blocks the sync), "totals.blocking" and "findings[]" (each with code,
+ * severity, message and remediation). Refused credentials and missing permissions are findings
+ * ("credentials.*", "permissions.missing"), not errors.
+ * Errors: ATSYNC_E_INVALID_ARGUMENT when client or report_json is NULL, or input_json is not valid
+ * JSON, holds a key other than mappings, usage and portal.orgs, or has a bad entry (the message
+ * names it); ATSYNC_E_TRANSPORT, ATSYNC_E_TIMEOUT, ATSYNC_E_OUTAGE and the other codes when
+ * Autotask cannot be reached. On every error *report_json is NULL (when report_json is not).
+ * Neither the report nor an error message ever holds the secret. */
+atsync_status atsync_check_run(atsync_client* client, const char* input_json, size_t input_len,
+                               char** report_json, size_t* report_len);
 
 /* The number of Autotask requests this client has sent. */
 unsigned long long atsync_client_request_count(const atsync_client* client);

@@ -3,6 +3,7 @@
 
 #include <autotask_sync/model/json_util.hpp>
 #include <autotask_sync/sync/config.hpp>
+#include <autotask_sync/sync/readiness.hpp>
 
 #include <cstring>
 #include <memory>
@@ -13,7 +14,7 @@
 struct atsync_client {
   autotask_sync::Config config;
   std::shared_ptr<autotask_sync::Client> client;
-  std::mutex run_mutex;  // one sync at a time per client
+  std::mutex run_mutex;  // one run (sync or readiness check) at a time per client
 
   // The logger target, swapped under its own lock so a running sync sees a consistent pair.
   std::mutex log_mutex;
@@ -37,6 +38,43 @@ atsync_status fail(const at::Error& e) {
   // Caller mistakes read best as the message alone; failures from Autotask carry code and status.
   return fail(static_cast<atsync_status>(static_cast<int>(e.code)),
               e.code == at::ErrorCode::kInvalidArgument ? e.message : e.describe());
+}
+
+// Defence in depth on what leaves the library for the caller: the library never puts the secret
+// in a message or a report, and this makes sure of it.
+void redact(std::string& text, const std::string& secret) {
+  constexpr std::string_view kRedacted = "[redacted]";
+  if (secret.empty()) return;
+  for (std::size_t at = text.find(secret); at != std::string::npos;
+       at = text.find(secret, at + kRedacted.size())) {
+    text.replace(at, secret.size(), kRedacted);
+  }
+}
+
+void redact(boost::json::value& v, const std::string& secret) {
+  if (secret.empty()) return;
+  if (v.is_string()) {
+    if (v.get_string().subview().find(secret) == std::string_view::npos) return;
+    std::string text(v.get_string());
+    redact(text, secret);
+    v = text;
+  } else if (v.is_array()) {
+    for (auto& x : v.get_array()) redact(x, secret);
+  } else if (v.is_object()) {
+    for (auto& kv : v.get_object()) redact(kv.value(), secret);
+  }
+}
+
+const std::string& secret_of(const atsync_client* client) {
+  static const std::string none;
+  return client->config.autotask ? client->config.autotask->credentials.secret : none;
+}
+
+// A run's failure, with the secret kept out of the message.
+atsync_status fail_run(const atsync_client* client, const at::Error& e) {
+  const atsync_status status = fail(e);
+  redact(last_error, secret_of(client));
+  return status;
 }
 
 atsync_status ok() {
@@ -153,8 +191,76 @@ atsync_status atsync_sync_run(atsync_client* client, const char* input_json, siz
     at::BillingOptions options = client->config.billing;
     options.dry_run = dry_run != 0;
     auto report = at::run_billing_sync(*client->client, mappings, usage, options);
-    if (!report) return fail(report.error());
+    if (!report) return fail_run(client, report.error());
     const std::string text = at::json::serialize(report->to_json());
+    char* out = copy_string(text);
+    if (!out) return fail(ATSYNC_E_INTERNAL, "out of memory");
+    *report_json = out;
+    if (report_len) *report_len = text.size();
+    return ok();
+  });
+}
+
+atsync_status atsync_check_run(atsync_client* client, const char* input_json, size_t input_len,
+                               char** report_json, size_t* report_len) {
+  return guarded([&] {
+    if (!client) return fail(ATSYNC_E_INVALID_ARGUMENT, "client must not be NULL");
+    if (!report_json) return fail(ATSYNC_E_INVALID_ARGUMENT, "report_json must not be NULL");
+    *report_json = nullptr;
+    if (report_len) *report_len = 0;
+
+    at::ReadinessInput input;
+    const at::PortalSettings* portal = &client->config.portal;
+    at::Config given;
+    if (input_json) {
+      // The input takes the config's shape, restricted to mappings, usage and portal.orgs.
+      auto doc = at::json::parse(std::string_view(input_json, input_len),
+                                 at::ErrorCode::kInvalidArgument);
+      if (!doc) return fail(ATSYNC_E_INVALID_ARGUMENT, "input_json: " + doc.error().message);
+      if (doc->is_object()) {
+        const auto& o = doc->get_object();
+        for (const char* key : {"autotask", "billing"}) {
+          if (o.contains(key)) {
+            return fail(ATSYNC_E_INVALID_ARGUMENT,
+                        std::string("input_json: '") + key +
+                            "' is the client's own; input_json may hold only 'mappings', "
+                            "'usage' and 'portal.orgs'");
+          }
+        }
+        if (auto it = o.find("portal"); it != o.end() && it->value().is_object() &&
+                                        it->value().get_object().contains("product_name")) {
+          return fail(ATSYNC_E_INVALID_ARGUMENT,
+                      "input_json: 'portal.product_name' is not used by the check; 'portal' may "
+                      "hold only 'orgs'");
+        }
+      }
+      auto parsed = at::parse_config(std::string_view(input_json, input_len));
+      if (!parsed) {
+        std::string message = parsed.error().message;
+        if (message.rfind("config: ", 0) == 0) message.replace(0, 8, "input_json: ");
+        return fail(ATSYNC_E_INVALID_ARGUMENT, message);
+      }
+      given = std::move(*parsed);
+      input.mappings = std::move(given.mappings);
+      input.usage = std::move(given.usage);
+      portal = &given.portal;
+    } else {
+      input.mappings = client->config.mappings;
+      input.usage = client->config.usage;
+    }
+    if (portal->orgs) {
+      std::vector<std::string> ids;
+      ids.reserve(portal->orgs->size());
+      for (const auto& org : *portal->orgs) ids.push_back(org.org_id);
+      input.portal_orgs = std::move(ids);
+    }
+
+    std::lock_guard lock(client->run_mutex);
+    auto report = at::check_readiness(*client->client, input, client->config.billing);
+    if (!report) return fail_run(client, report.error());
+    boost::json::value doc = report->to_json();
+    redact(doc, secret_of(client));
+    const std::string text = at::json::serialize(doc);
     char* out = copy_string(text);
     if (!out) return fail(ATSYNC_E_INTERNAL, "out of memory");
     *report_json = out;
