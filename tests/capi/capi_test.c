@@ -1,7 +1,9 @@
 /* Drives the C API end to end: starts the autotask-sim program on an ephemeral loopback port with
- * a tenant this program writes, then syncs two mappings over TLS through the C functions only.
+ * a tenant this program writes, then syncs two mappings over TLS through the C functions only;
+ * then runs the readiness check against autotask-sim seeded with the prepared and the unprepared
+ * tenant fixtures (fixtures/generate_readiness_tenants.py) and their configs (examples/check/).
  *
- * usage: capi_test PATH-TO-autotask-sim */
+ * usage: capi_test PATH-TO-autotask-sim SOURCE-DIR */
 #define _POSIX_C_SOURCE 200809L
 #include "autotask_sync.h"
 
@@ -124,6 +126,48 @@ static int read_port(const char* path) {
   return -1;
 }
 
+/* autotask-sim serving `tenant`, its port and the certificate to trust. */
+typedef struct sim_process {
+  pid_t pid;
+  int port;
+  char port_file[256];
+  char ca_file[256];
+} sim_process;
+
+static void stop_sim(sim_process* sim) {
+  if (sim->pid > 0) {
+    kill(sim->pid, SIGTERM);
+    int status = 0;
+    waitpid(sim->pid, &status, 0);
+    sim->pid = 0;
+  }
+  remove(sim->port_file);
+  remove(sim->ca_file);
+}
+
+static int read_port(const char* path);
+
+static int start_sim(const char* exe, const char* tenant, const char* dir, const char* tag,
+                     sim_process* sim) {
+  snprintf(sim->port_file, sizeof sim->port_file, "%s/%s.port", dir, tag);
+  snprintf(sim->ca_file, sizeof sim->ca_file, "%s/%s.pem", dir, tag);
+  sim->port = -1;
+  sim->pid = fork();
+  if (sim->pid < 0) return -1;
+  if (sim->pid == 0) {
+    execl(exe, exe, "--tenant", tenant, "--address", "127.0.0.1", "--port", "0", "--port-file",
+          sim->port_file, "--write-cert", sim->ca_file, (char*)NULL);
+    _exit(127);
+  }
+  sim->port = read_port(sim->port_file);
+  if (sim->port < 0) {
+    fprintf(stderr, "autotask-sim did not start with %s\n", tenant);
+    stop_sim(sim);
+    return -1;
+  }
+  return 0;
+}
+
 static long count_of(const char* json, const char* key) {
   const char* p = strstr(json, key);
   if (!p) return -1;
@@ -131,9 +175,298 @@ static long count_of(const char* json, const char* key) {
   return strtol(p, NULL, 10);
 }
 
+/* How many times `needle` occurs in `haystack`. */
+static int occurrences(const char* haystack, const char* needle) {
+  int n = 0;
+  for (const char* p = strstr(haystack, needle); p; p = strstr(p + 1, needle)) ++n;
+  return n;
+}
+
+/* The whole file in a malloc'd NUL-terminated buffer, or NULL. */
+static char* read_text(const char* path) {
+  FILE* f = fopen(path, "rb");
+  if (!f) return NULL;
+  size_t cap = 1 << 16, used = 0;
+  char* text = malloc(cap);
+  for (size_t n; text && (n = fread(text + used, 1, cap - used - 1, f)) > 0;) {
+    used += n;
+    if (cap - used < 2) {
+      char* bigger = realloc(text, cap * 2);
+      if (!bigger) {
+        free(text);
+        text = NULL;
+        break;
+      }
+      text = bigger;
+      cap *= 2;
+    }
+  }
+  fclose(f);
+  if (text) text[used] = '\0';
+  return text;
+}
+
+/* The API user of both readiness fixtures (USER in fixtures/generate_readiness_tenants.py). */
+static const char* kCheckUser = "readiness-api@check-msp.example";
+static const char* kCheckSecret = "check-secret-Vn4q8RtZ2w";
+static const char* kCheckCode = "CHECKINTEGRATIONCODE2026Q9";
+
+/* A client for `sim` whose config is the example check config `example` with an "autotask"
+ * object added in front, so its mappings, usage, portal.orgs and billing are the example's. */
+static atsync_client* check_client(const char* source_dir, const char* example,
+                                   const sim_process* sim, const char* secret) {
+  char path[1024];
+  snprintf(path, sizeof path, "%s/examples/check/%s", source_dir, example);
+  char* body = read_text(path);
+  if (!body || !strchr(body, '{')) {
+    fprintf(stderr, "cannot read %s\n", path);
+    free(body);
+    return NULL;
+  }
+  char head[1024];
+  snprintf(head, sizeof head,
+           "{\"autotask\":{\"username\":\"%s\",\"secret\":\"%s\",\"integration_code\":\"%s\","
+           "\"zone_lookup_url\":\"https://127.0.0.1:%d/ATServicesRest/V1.0/zoneInformation\","
+           "\"ca_file\":\"%s\"},",
+           kCheckUser, secret, kCheckCode, sim->port, sim->ca_file);
+  const char* rest = strchr(body, '{') + 1;
+  size_t len = strlen(head) + strlen(rest);
+  char* config = malloc(len + 1);
+  atsync_client* client = NULL;
+  if (config) {
+    strcpy(config, head);
+    strcat(config, rest);
+    if (atsync_client_create(config, len, &client) != ATSYNC_OK) {
+      fprintf(stderr, "create for %s failed: %s\n", example, atsync_last_error_message());
+    }
+  }
+  free(config);
+  free(body);
+  return client;
+}
+
+/* Every finding code the unprepared fixture produces once, with the config's mappings. */
+static const char* const kUnpreparedCodes[] = {
+    "costs.unreadable",        "company.not_found",
+    "company.inactive",        "company.type_not_allowed",
+    "drift.company_renamed",   "contract.not_found",
+    "contract.other_company",  "contract.not_recurring_service",
+    "contract.inactive",       "contract.ended",
+    "contract.not_started",    "contract.period_not_monthly",
+    "service.not_found",       "service.is_bundle",
+    "service.inactive",        "line.service_not_on_contract",
+    "line.service_twice",      "line.not_on_contract",
+    "line.other_service",      "units.no_row",
+    "line.shared",             "portal.unmapped_usage",
+    "portal.org_gone"};
+
+static int has_code(const char* report, const char* code, int times) {
+  char needle[128];
+  snprintf(needle, sizeof needle, "\"code\":\"%s\"", code);
+  const int n = occurrences(report, needle);
+  if (n != times) fprintf(stderr, "  %s: %d times, expected %d\n", code, n, times);
+  return n == times;
+}
+
+static void readiness_checks(const char* sim_exe, const char* source_dir, const char* dir) {
+  char tenant[1024];
+  sim_process prepared_sim, unprepared_sim;
+  snprintf(tenant, sizeof tenant, "%s/fixtures/prepared_tenant.json", source_dir);
+  EXPECT(start_sim(sim_exe, tenant, dir, "prepared", &prepared_sim) == 0);
+  snprintf(tenant, sizeof tenant, "%s/fixtures/unprepared_tenant.json", source_dir);
+  EXPECT(start_sim(sim_exe, tenant, dir, "unprepared", &unprepared_sim) == 0);
+  if (prepared_sim.port < 0 || unprepared_sim.port < 0) {
+    stop_sim(&prepared_sim);
+    stop_sim(&unprepared_sim);
+    return;
+  }
+
+  /* The prepared tenant: ready, no findings. */
+  atsync_client* client = check_client(source_dir, "prepared.json", &prepared_sim, kCheckSecret);
+  EXPECT(client != NULL);
+  char* report = NULL;
+  size_t len = 0;
+  if (client) {
+    EXPECT(atsync_check_run(client, NULL, 0, &report, &len) == ATSYNC_OK);
+    EXPECT(report != NULL && len == strlen(report));
+    if (report) {
+      EXPECT(strstr(report, "\"schema\":\"autotask_sync.readiness_report.v1\"") != NULL);
+      EXPECT(strstr(report, "\"ready\":true") != NULL);
+      EXPECT(strstr(report, "\"findings\":[]") != NULL);
+      EXPECT(count_of(report, "\"blocking\":") == 0);
+      EXPECT(count_of(report, "\"warning\":") == 0);
+      EXPECT(count_of(report, "\"mappings_ready\":") == 6);
+      EXPECT(strstr(report, kCheckSecret) == NULL);
+    }
+    atsync_string_free(report);
+    EXPECT(strcmp(atsync_last_error_message(), "") == 0);
+    atsync_client_destroy(client);
+  }
+
+  /* The unprepared tenant: not ready, every fault found once; still ATSYNC_OK. */
+  client = check_client(source_dir, "unprepared.json", &unprepared_sim, kCheckSecret);
+  EXPECT(client != NULL);
+  if (client) {
+    report = NULL;
+    EXPECT(atsync_check_run(client, NULL, 0, &report, NULL) == ATSYNC_OK);
+    EXPECT(report != NULL);
+    if (report) {
+      /* The check reckons with the real clock: the fixtures' faults hold for effective dates
+       * from 2026-07 (the rowless line has rows until 2026-06) to 2028-12 (the last rows). */
+      const char* date = strstr(report, "\"effective_date\":\"");
+      char effective[11] = "";
+      if (date) snprintf(effective, sizeof effective, "%s", date + strlen("\"effective_date\":\""));
+      if (strcmp(effective, "2026-07-01") < 0 || strcmp(effective, "2028-12-31") > 0) {
+        fprintf(stderr, "effective date %s is outside the readiness fixtures' span: regenerate "
+                        "them with fixtures/generate_readiness_tenants.py\n", effective);
+        EXPECT(0);
+      }
+      EXPECT(strstr(report, "\"ready\":false") != NULL);
+      EXPECT(count_of(report, "\"blocking\":") == 22);
+      EXPECT(count_of(report, "\"warning\":") == 3);
+      EXPECT(occurrences(report, "\"severity\":\"blocking\"") == 22);
+      EXPECT(occurrences(report, "\"severity\":\"warning\"") == 3);
+      EXPECT(count_of(report, "\"mappings_checked\":") == 28);
+      EXPECT(count_of(report, "\"mappings_ready\":") == 7);
+      EXPECT(has_code(report, "permissions.missing", 2));
+      EXPECT(strstr(report, "\"entity\":\"ContractServiceAdjustments\"") != NULL);
+      EXPECT(strstr(report, "\"entity\":\"TicketNotes\"") != NULL);
+      for (size_t i = 0; i < sizeof kUnpreparedCodes / sizeof kUnpreparedCodes[0]; ++i) {
+        EXPECT(has_code(report, kUnpreparedCodes[i], 1));
+      }
+      EXPECT(strstr(report, kCheckSecret) == NULL);
+    }
+    atsync_string_free(report);
+
+    /* Input given per call replaces the config's: two faulty mappings, the portal still has
+     * both orgs. Tenant-level findings stay: permissions (2), costs. */
+    const char* two =
+        "{\"mappings\":[{\"org_id\":\"org-contract-ended\",\"company_id\":208,"
+        "\"contract_id\":4008,\"service_id\":401},{\"org_id\":\"org-service-bundle\","
+        "\"company_id\":212,\"contract_id\":4012,\"service_id\":450}],"
+        "\"usage\":[{\"org_id\":\"org-contract-ended\",\"high_water_mark\":3,\"unit_cost\":\"3.5\"},"
+        "{\"org_id\":\"org-service-bundle\",\"high_water_mark\":4,\"unit_cost\":3.5}],"
+        "\"portal\":{\"orgs\":[{\"org_id\":\"org-contract-ended\"},"
+        "{\"org_id\":\"org-service-bundle\"}]}}";
+    report = NULL;
+    EXPECT(atsync_check_run(client, two, strlen(two), &report, &len) == ATSYNC_OK);
+    if (report) {
+      EXPECT(strstr(report, "\"ready\":false") != NULL);
+      EXPECT(has_code(report, "contract.ended", 1));
+      EXPECT(has_code(report, "service.is_bundle", 1));
+      EXPECT(has_code(report, "permissions.missing", 2));
+      EXPECT(has_code(report, "costs.unreadable", 1));
+      EXPECT(has_code(report, "portal.org_gone", 0));
+      EXPECT(has_code(report, "portal.unmapped_usage", 0));
+      EXPECT(count_of(report, "\"blocking\":") == 4);
+      EXPECT(count_of(report, "\"warning\":") == 1);
+      EXPECT(count_of(report, "\"mappings_checked\":") == 2);
+    }
+    atsync_string_free(report);
+
+    /* portal.orgs given as empty: every mapped org is gone from the portal. Left out: not
+     * looked for. */
+    const char* gone = "{\"mappings\":[{\"org_id\":\"org-ok-1\",\"company_id\":101,"
+                       "\"contract_id\":3001,\"service_id\":401}],\"usage\":[{\"org_id\":"
+                       "\"org-ok-1\",\"high_water_mark\":11,\"unit_cost\":\"3.5\"}],"
+                       "\"portal\":{\"orgs\":[]}}";
+    report = NULL;
+    EXPECT(atsync_check_run(client, gone, strlen(gone), &report, &len) == ATSYNC_OK);
+    if (report) EXPECT(has_code(report, "portal.org_gone", 1));
+    atsync_string_free(report);
+    const char* kept = "{\"mappings\":[{\"org_id\":\"org-ok-1\",\"company_id\":101,"
+                       "\"contract_id\":3001,\"service_id\":401}],\"usage\":[{\"org_id\":"
+                       "\"org-ok-1\",\"high_water_mark\":11,\"unit_cost\":\"3.5\"}]}";
+    report = NULL;
+    EXPECT(atsync_check_run(client, kept, strlen(kept), &report, &len) == ATSYNC_OK);
+    if (report) {
+      EXPECT(has_code(report, "portal.org_gone", 0));
+      EXPECT(count_of(report, "\"mappings_ready\":") == 1);
+    }
+    atsync_string_free(report);
+
+    /* Bad input: refused with a message naming what is wrong, no report. */
+    static const struct {
+      const char* input;
+      const char* named;
+    } bad[] = {
+        {"{\"mappings\": [", "input_json"},
+        {"[1, 2]", "object"},
+        {"{\"mapings\": []}", "mapings"},
+        {"{\"autotask\": {\"username\": \"u\"}}", "autotask"},
+        {"{\"billing\": {\"time_zone\": \"UTC\"}}", "billing"},
+        {"{\"portal\": {\"product_name\": \"x\", \"orgs\": []}}", "orgs"},
+        {"{\"portal\": {\"orgs\": [{\"org_name\": \"no id\"}]}}", "org_id"},
+        {"{\"mappings\": [{\"org_id\": \"o\", \"company_id\": \"one\"}]}", "company_id"},
+        {"{\"usage\": [{\"org_id\": \"x\", \"high_water_mark\": -3, \"unit_cost\": 1}]}",
+         "high_water_mark"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; ++i) {
+      report = (char*)"not touched";
+      len = 99;
+      const atsync_status st =
+          atsync_check_run(client, bad[i].input, strlen(bad[i].input), &report, &len);
+      EXPECT(st == ATSYNC_E_INVALID_ARGUMENT);
+      EXPECT(report == NULL);
+      EXPECT(len == 0);
+      if (strstr(atsync_last_error_message(), bad[i].named) == NULL) {
+        fprintf(stderr, "  input %zu: message '%s' does not name '%s'\n", i,
+                atsync_last_error_message(), bad[i].named);
+        EXPECT(0);
+      }
+      EXPECT(strstr(atsync_last_error_message(), kCheckSecret) == NULL);
+    }
+
+    /* NULL arguments: ATSYNC_E_INVALID_ARGUMENT, no crash. */
+    EXPECT(atsync_check_run(NULL, NULL, 0, &report, &len) == ATSYNC_E_INVALID_ARGUMENT);
+    EXPECT(strstr(atsync_last_error_message(), "client") != NULL);
+    EXPECT(atsync_check_run(client, NULL, 0, NULL, &len) == ATSYNC_E_INVALID_ARGUMENT);
+    EXPECT(strstr(atsync_last_error_message(), "report_json") != NULL);
+    EXPECT(atsync_check_run(NULL, NULL, 0, NULL, NULL) == ATSYNC_E_INVALID_ARGUMENT);
+    atsync_client_destroy(client);
+  }
+
+  /* A wrong secret is a finding, not an error; it reaches neither the report nor the log. */
+  client = check_client(source_dir, "unprepared.json", &unprepared_sim, kSecret);
+  EXPECT(client != NULL);
+  if (client) {
+    log_used = 0;
+    EXPECT(atsync_client_set_logger(client, collect_log, NULL, ATSYNC_LOG_DEBUG) == ATSYNC_OK);
+    report = NULL;
+    EXPECT(atsync_check_run(client, NULL, 0, &report, &len) == ATSYNC_OK);
+    if (report) {
+      EXPECT(strstr(report, "\"ready\":false") != NULL);
+      EXPECT(has_code(report, "credentials.secret_rejected", 1));
+      EXPECT(strstr(report, kSecret) == NULL);
+      EXPECT(strstr(report, kCheckSecret) == NULL);
+    }
+    atsync_string_free(report);
+    log_buffer[log_used < sizeof log_buffer ? log_used : sizeof log_buffer - 1] = '\0';
+    EXPECT(strstr(log_buffer, kSecret) == NULL);
+    atsync_client_destroy(client);
+  }
+
+  /* Autotask out of reach: an error of its own, with no report and no secret. */
+  sim_process gone_sim = unprepared_sim; /* its port, now closed; a CA file that still exists */
+  stop_sim(&unprepared_sim);
+  strcpy(gone_sim.ca_file, prepared_sim.ca_file);
+  client = check_client(source_dir, "unprepared.json", &gone_sim, kCheckSecret);
+  EXPECT(client != NULL);
+  if (client) {
+    report = NULL;
+    const atsync_status st = atsync_check_run(client, NULL, 0, &report, &len);
+    EXPECT(st == ATSYNC_E_TRANSPORT);
+    EXPECT(report == NULL);
+    EXPECT(strlen(atsync_last_error_message()) > 0);
+    EXPECT(strstr(atsync_last_error_message(), kCheckSecret) == NULL);
+    atsync_client_destroy(client);
+  }
+  stop_sim(&prepared_sim);
+}
+
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    fprintf(stderr, "usage: capi_test PATH-TO-autotask-sim\n");
+  if (argc < 3) {
+    fprintf(stderr, "usage: capi_test PATH-TO-autotask-sim SOURCE-DIR\n");
     return 2;
   }
   char dir[] = "/tmp/atsync-capi-XXXXXX";
@@ -261,6 +594,9 @@ int main(int argc, char** argv) {
   kill(sim, SIGTERM);
   int status = 0;
   waitpid(sim, &status, 0);
+
+  readiness_checks(argv[1], argv[2], dir);
+
   remove(tenant);
   remove(port_file);
   remove(ca_file);
