@@ -1,4 +1,5 @@
-// autotask-sync run as a program against its embedded simulator and the demo config.
+// autotask-sync run as a program against its embedded simulator: the demo config and the readiness
+// fixtures.
 #include <autotask_sync/model/json_util.hpp>
 
 #include <doctest/doctest.h>
@@ -10,8 +11,11 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace {
 
@@ -122,5 +126,171 @@ TEST_CASE("config mistakes exit 2 and name the problem") {
   CHECK(failed->as_object().at("failed").as_bool());
   CHECK(failed->as_object().at("error").as_object().at("code").as_string() == "transport");
   CHECK(read_text(dir + "/failed.json").find("CLI-CANARY-SECRET") == std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+// The readiness check against the fixtures of fixtures/generate_readiness_tenants.py. The CLI
+// runs the check with the real clock; the fixtures' faults hold for effective dates from 2026-07
+// (the "no units row" line has rows until 2026-06) to 2028-12 (the last rows).
+namespace {
+
+// The API user's secret in both readiness fixtures (USER in the generator).
+constexpr const char* kFixtureSecret = "check-secret-Vn4q8RtZ2w";
+
+bool within_fixture_span(const std::string& effective_date) {
+  return effective_date >= "2026-07-01" && effective_date <= "2028-12-31";
+}
+
+}  // namespace
+
+TEST_CASE("check on the prepared tenant exits 0 and finds nothing") {
+  const std::string dir = temp_dir();
+  const Run r = cli("check --config examples/check/prepared.json --tenant "
+                    "fixtures/prepared_tenant.json --report " + dir + "/r.json");
+  CHECK(r.status == 0);
+  CHECK(r.out.find("No findings: the tenant is ready.") != std::string::npos);
+  CHECK(r.out.find("0 blocking, 0 warnings; 6 of 6 mappings ready") != std::string::npos);
+  CHECK(r.out.find(kFixtureSecret) == std::string::npos);
+  const std::string text = read_text(dir + "/r.json");
+  auto report = autotask_sync::json::parse(text);
+  REQUIRE(report.ok());
+  const auto& o = report->as_object();
+  CHECK(o.at("schema").as_string() == "autotask_sync.readiness_report.v1");
+  CHECK(o.at("ready").as_bool());
+  CHECK(o.at("findings").as_array().empty());
+  CHECK(text.find(kFixtureSecret) == std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("check on the unprepared tenant exits 3 and reports each fault exactly once") {
+  const std::string dir = temp_dir();
+  const Run r = cli("check --config examples/check/unprepared.json --tenant "
+                    "fixtures/unprepared_tenant.json --report " + dir + "/r.json");
+  CHECK(r.status == 3);
+  CHECK(r.out.find("Summary: 22 blocking, 3 warnings; 7 of 28 mappings ready") !=
+        std::string::npos);
+  CHECK(r.out.find(kFixtureSecret) == std::string::npos);
+
+  const std::string text = read_text(dir + "/r.json");
+  CHECK(text.find(kFixtureSecret) == std::string::npos);
+  auto report = autotask_sync::json::parse(text);
+  REQUIRE(report.ok());
+  const auto& o = report->as_object();
+  REQUIRE_MESSAGE(within_fixture_span(std::string(o.at("effective_date").as_string())),
+                  "the readiness fixtures cover effective dates 2026-07..2028-12; regenerate "
+                  "them with fixtures/generate_readiness_tenants.py");
+  CHECK(o.at("schema").as_string() == "autotask_sync.readiness_report.v1");
+  CHECK_FALSE(o.at("ready").as_bool());
+  CHECK(o.at("totals").as_object().at("blocking").as_int64() == 22);
+  CHECK(o.at("totals").as_object().at("warning").as_int64() == 3);
+  CHECK(o.at("totals").as_object().at("mappings_checked").as_int64() == 28);
+  CHECK(o.at("totals").as_object().at("mappings_ready").as_int64() == 7);
+
+  // Every finding is complete, and counted by code and severity.
+  std::map<std::string, int> seen;  // "code severity [entity]" -> times
+  std::map<std::string, int> codes;
+  const auto& findings = o.at("findings").as_array();
+  CHECK(findings.size() == 25);
+  for (const auto& x : findings) {
+    const auto& f = x.as_object();
+    const std::string code(f.at("code").as_string());
+    INFO("finding " << code);
+    CHECK_FALSE(code.empty());
+    CHECK_FALSE(f.at("severity").as_string().empty());
+    CHECK_FALSE(f.at("message").as_string().empty());
+    CHECK_FALSE(f.at("remediation").as_string().empty());
+    ++codes[code];
+    std::string key = code + " " + std::string(f.at("severity").as_string());
+    if (code == "permissions.missing") key += " " + std::string(f.at("entity").as_string());
+    ++seen[key];
+  }
+
+  CHECK(codes["permissions.missing"] == 2);
+  CHECK(seen["permissions.missing blocking ContractServiceAdjustments"] == 1);
+  CHECK(seen["permissions.missing warning TicketNotes"] == 1);
+  // Listed by hand from the generator's faults: one finding each.
+  const std::vector<std::pair<std::string, std::string>> expected = {
+      {"costs.unreadable", "blocking"},
+      {"company.not_found", "blocking"},
+      {"company.inactive", "blocking"},
+      {"company.type_not_allowed", "blocking"},
+      {"drift.company_renamed", "blocking"},
+      {"contract.not_found", "blocking"},
+      {"contract.other_company", "blocking"},
+      {"contract.not_recurring_service", "blocking"},
+      {"contract.inactive", "blocking"},
+      {"contract.ended", "blocking"},
+      {"contract.not_started", "blocking"},
+      {"contract.period_not_monthly", "blocking"},
+      {"service.not_found", "blocking"},
+      {"service.is_bundle", "blocking"},
+      {"service.inactive", "blocking"},
+      {"line.service_not_on_contract", "blocking"},
+      {"line.service_twice", "blocking"},
+      {"line.not_on_contract", "blocking"},
+      {"line.other_service", "blocking"},
+      {"units.no_row", "blocking"},
+      {"line.shared", "blocking"},
+      {"portal.unmapped_usage", "warning"},
+      {"portal.org_gone", "warning"},
+  };
+  std::size_t listed = 2;  // the two permissions.missing
+  for (const auto& [code, severity] : expected) {
+    INFO("code " << code);
+    CHECK(codes[code] == 1);
+    CHECK(seen[code + " " + severity] == 1);
+    ++listed;
+  }
+  // Nothing beyond the list.
+  CHECK(listed == findings.size());
+  CHECK(codes.size() == expected.size() + 1);
+
+  // The faults are named with what they concern.
+  CHECK(r.out.find("org 'org-contract-ended'") != std::string::npos);
+  CHECK(r.out.find("org 'org-unmapped' has usage") != std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("check refuses a missing config and a config with an unknown key, exiting 2") {
+  const std::string dir = temp_dir();
+  Run r = cli("check --config " + dir + "/absent.json --tenant fixtures/prepared_tenant.json");
+  CHECK(r.status == 2);
+  CHECK(r.out.find("absent.json") != std::string::npos);
+  CHECK(r.out.find("Readiness check") == std::string::npos);
+
+  std::string config = read_text("examples/check/prepared.json");
+  REQUIRE(config.find('{') != std::string::npos);
+  config.insert(config.find('{') + 1, R"("portl": {},)");
+  write_text(dir + "/typo.json", config);
+  r = cli("check --config " + dir + "/typo.json --tenant fixtures/prepared_tenant.json");
+  CHECK(r.status == 2);
+  CHECK(r.out.find("unknown key 'portl'") != std::string::npos);
+  CHECK(r.out.find("Readiness check") == std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("check refuses a report path in a missing directory before any request") {
+  const Run r = cli("check --config examples/check/unprepared.json --tenant "
+                    "fixtures/unprepared_tenant.json --log-level debug --report "
+                    "/nonexistent-dir/readiness.json");
+  CHECK(r.status == 2);
+  CHECK(r.out.find("the report cannot be written") != std::string::npos);
+  CHECK(r.out.find("/nonexistent-dir/readiness.json") != std::string::npos);
+  // --log-level debug logs one line per request: there is none, and no simulator was started.
+  CHECK(r.out.find("[debug]") == std::string::npos);
+  CHECK(r.out.find("zoneInformation") == std::string::npos);
+  CHECK(r.out.find("bundled simulator") == std::string::npos);
+  CHECK(r.out.find("Readiness check") == std::string::npos);
+}
+
+TEST_CASE("check with every log line on never shows the tenant's secret") {
+  const std::string dir = temp_dir();
+  const Run r = cli("check --config examples/check/unprepared.json --tenant "
+                    "fixtures/unprepared_tenant.json --log-level debug --report " + dir +
+                    "/r.json");
+  CHECK(r.status == 3);
+  CHECK(r.out.find("[debug]") != std::string::npos);
+  CHECK(r.out.find(kFixtureSecret) == std::string::npos);
+  CHECK(read_text(dir + "/r.json").find(kFixtureSecret) == std::string::npos);
   std::filesystem::remove_all(dir);
 }
