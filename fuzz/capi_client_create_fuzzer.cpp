@@ -9,6 +9,10 @@
 
 #include <cstring>
 
+namespace {
+[[maybe_unused]] const bool kNoSystemCaStore = autotask_fuzz::skip_system_ca_store();
+}  // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const auto input = autotask_fuzz::text(data, size);
   for (const char* special : {"/dev", "/proc", "/sys"}) {

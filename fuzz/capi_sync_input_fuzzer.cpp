@@ -12,6 +12,8 @@
 
 namespace {
 
+[[maybe_unused]] const bool kNoSystemCaStore = autotask_fuzz::skip_system_ca_store();
+
 atsync_client* offline_client() {
   static atsync_client* client = [] {
     const std::string config = R"({

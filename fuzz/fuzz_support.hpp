@@ -26,6 +26,16 @@ inline std::string_view text(const std::uint8_t* data, std::size_t size) {
   std::abort();
 }
 
+// Points OpenSSL's default trust store at nothing (SSL_CERT_FILE, SSL_CERT_DIR). Creating a
+// BeastTransport loads the system CA bundle, which takes seconds under the sanitizers on a busy
+// machine and would be reported as a timeout; no harness verifies a certificate. Harnesses that
+// create transports call it from a static initializer.
+inline bool skip_system_ca_store() {
+  ::setenv("SSL_CERT_FILE", "/nonexistent/autotask-sync-fuzz/ca.pem", 1);
+  ::setenv("SSL_CERT_DIR", "/nonexistent/autotask-sync-fuzz", 1);
+  return true;
+}
+
 // ClientOptions that never wait, never poll the budget, and stop a listing after a few pages.
 inline autotask_sync::ClientOptions quick_options() {
   autotask_sync::ClientOptions options;
