@@ -262,7 +262,8 @@ Result<Mapping> Mapping::from_json(const bj::value& v) {
   const bj::object& o = v.get_object();
   static const std::set<std::string_view> kKeys = {
       "org_id",     "org_name",           "company_id",  "contract_id",
-      "service_id", "contract_service_id", "company_name"};
+      "service_id", "contract_service_id", "company_name",
+      "previous_contract_service_id", "previous_contract_id"};
   std::string where = "mapping";
   if (const bj::value* org = json::find_ci(o, "org_id"); org && org->is_string()) {
     where += " '" + std::string(org->get_string()) + "'";
@@ -314,7 +315,9 @@ Result<Mapping> Mapping::from_json(const bj::value& v) {
                  text("company_name", company_name, false),
                  id("company_id", company, true), id("contract_id", contract, true),
                  id("service_id", service, true),
-                 id("contract_service_id", m.contract_service_id, false)}) {
+                 id("contract_service_id", m.contract_service_id, false),
+                 id("previous_contract_service_id", m.previous_contract_service_id, false),
+                 id("previous_contract_id", m.previous_contract_id, false)}) {
     if (e) return std::move(*e);
   }
   m.company_id = *company;
@@ -333,6 +336,8 @@ bj::object Mapping::to_json() const {
   o["service_id"] = service_id;
   if (contract_service_id) o["contract_service_id"] = *contract_service_id;
   if (company_name) o["company_name"] = *company_name;
+  if (previous_contract_service_id) o["previous_contract_service_id"] = *previous_contract_service_id;
+  if (previous_contract_id) o["previous_contract_id"] = *previous_contract_id;
   return o;
 }
 

@@ -148,9 +148,15 @@ struct Mapping {
   // The company's name in Autotask when the mapping was made. When set, a company renamed since
   // is drift: the sync skips the mapping until someone confirms it and records the new name.
   std::optional<std::string> company_name;
+  // The contract line the org was billed on before a remap. While it still holds units in the
+  // effective period, the sync zeroes it through an adjustment and reports that it should be
+  // removed by hand. previous_contract_id defaults to contract_id.
+  std::optional<Id> previous_contract_service_id;
+  std::optional<Id> previous_contract_id;
 
   // Config shape: {"org_id","org_name","company_id","contract_id","service_id",
-  // "contract_service_id"?, "company_name"?}. Unknown keys are an error naming the key.
+  // "contract_service_id"?, "company_name"?, "previous_contract_service_id"?,
+  // "previous_contract_id"?}. Unknown keys are an error naming the key.
   static Result<Mapping> from_json(const boost::json::value& v);
   boost::json::object to_json() const;
 };
