@@ -2,6 +2,7 @@
 #include <autotask_sync/model/json_util.hpp>
 
 #include "sync/mapping_check.hpp"
+#include "sync/plan_internal.hpp"
 
 #include <date/tz.h>
 
@@ -38,51 +39,33 @@ const char* to_string(Outcome o) noexcept {
     case Outcome::kUnchanged: return "unchanged";
     case Outcome::kSkipped: return "skipped";
     case Outcome::kFailed: return "failed";
+    case Outcome::kHeld: return "held";
   }
   return "failed";
 }
 
-Result<Usage> Usage::from_json(const bj::value& v) {
-  if (!v.is_object()) return Error(ErrorCode::kInvalidArgument, "a usage entry must be an object");
-  const bj::object& o = v.get_object();
-  std::string where = "usage";
-  if (auto it = o.find("org_id"); it != o.end() && it->value().is_string()) {
-    where += " of '" + std::string(it->value().get_string()) + "'";
-  }
-  for (const auto& kv : o) {
-    if (kv.key() != "org_id" && kv.key() != "high_water_mark" && kv.key() != "unit_cost") {
-      return Error(ErrorCode::kInvalidArgument,
-                   where + ": unknown key '" + std::string(kv.key()) + "'");
-    }
-  }
-  Usage u;
-  auto org = o.find("org_id");
-  if (org == o.end() || !org->value().is_string() || org->value().get_string().empty()) {
-    return Error(ErrorCode::kInvalidArgument, where + ": 'org_id' must be a non-empty string");
-  }
-  u.org_id = std::string(org->value().get_string());
-  auto hwm = o.find("high_water_mark");
-  if (hwm == o.end() || !(hwm->value().is_int64() || hwm->value().is_uint64())) {
-    return Error(ErrorCode::kInvalidArgument,
-                 where + ": 'high_water_mark' must be a whole number of users");
-  }
-  const auto n = hwm->value().to_number<std::int64_t>();
-  if (n < 0 || n > 2'000'000'000) {
-    return Error(ErrorCode::kInvalidArgument,
-                 where + ": 'high_water_mark' must be between 0 and 2000000000");
-  }
-  u.high_water_mark = n;
-  auto cost = o.find("unit_cost");
-  if (cost == o.end() || cost->value().is_null()) {
-    return Error(ErrorCode::kInvalidArgument, where + ": 'unit_cost' is required");
-  }
-  auto d = Decimal::from_json(cost->value());
-  if (!d) return Error(ErrorCode::kInvalidArgument, where + ": 'unit_cost': " + d.error().message);
-  if (*d < Decimal()) {
-    return Error(ErrorCode::kInvalidArgument, where + ": 'unit_cost' must not be negative");
-  }
-  u.unit_cost = *d;
-  return u;
+const char* to_string(DecreasePolicy p) noexcept {
+  return p == DecreasePolicy::kNeverWithinPeriod ? "never_within_period" : "mirror";
+}
+
+Result<DecreasePolicy> parse_decrease_policy(std::string_view text) {
+  if (text == "mirror") return DecreasePolicy::kMirror;
+  if (text == "never_within_period") return DecreasePolicy::kNeverWithinPeriod;
+  return Error(ErrorCode::kInvalidArgument,
+               "billing.decrease must be mirror or never_within_period (got '" +
+                   std::string(text.substr(0, 40)) + "')");
+}
+
+const char* to_string(OffboardingPolicy p) noexcept {
+  return p == OffboardingPolicy::kZeroNextPeriod ? "zero_next_period" : "report";
+}
+
+Result<OffboardingPolicy> parse_offboarding_policy(std::string_view text) {
+  if (text == "report") return OffboardingPolicy::kReport;
+  if (text == "zero_next_period") return OffboardingPolicy::kZeroNextPeriod;
+  return Error(ErrorCode::kInvalidArgument,
+               "billing.offboarding must be report or zero_next_period (got '" +
+                   std::string(text.substr(0, 40)) + "')");
 }
 
 Result<Date> civil_date_in_zone(std::chrono::system_clock::time_point now,
@@ -99,312 +82,669 @@ Result<Date> civil_date_in_zone(std::chrono::system_clock::time_point now,
   return Date{std::chrono::sys_days{local_days}};
 }
 
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using detail::covering_row;
+using RowsByLine = std::unordered_map<Id, std::vector<ContractServiceUnit>>;
 
-bj::value date_filter_value(Date d) { return bj::string(detail::date_filter_text(d)); }
+Date day_before(Date d) { return Date{std::chrono::sys_days(d) - std::chrono::days(1)}; }
 
-template <class T>
-std::unordered_map<Id, T> by_id(std::vector<T> items) {
-  std::unordered_map<Id, T> out;
-  for (auto& i : items) {
-    const Id id = i.id;
-    out.emplace(id, std::move(i));
-  }
-  return out;
+std::string money(const std::optional<Decimal>& d) { return d ? d->to_string() : "?"; }
+
+// A failed create that Autotask may have carried out: the request went out and no answer says
+// it was refused.
+bool ambiguous(const Error& e) {
+  return e.request_sent &&
+         (e.code == ErrorCode::kTimeout || e.code == ErrorCode::kTransport ||
+          e.code == ErrorCode::kOutage || e.code == ErrorCode::kProtocol ||
+          e.code == ErrorCode::kInternal);
 }
 
-using detail::covering_row;
-using detail::MappingState;
+// Where a write of `delta` dated `effective` should leave the rows, compared with where it did:
+// a message with the figures when the change landed on another date or replaced an earlier
+// same-date change instead of adding to it.
+std::optional<std::string> landing_mismatch(Id line, Date effective, std::int64_t before,
+                                            std::int64_t delta,
+                                            const std::vector<ContractServiceUnit>& rows_before,
+                                            const std::vector<ContractServiceUnit>& rows_after) {
+  const std::string label = "contract service " + std::to_string(line);
+  std::set<Date> starts;
+  for (const auto& r : rows_before) starts.insert(r.startDate);
+  for (const auto& r : rows_after) {
+    if (r.startDate != effective && !starts.count(r.startDate) &&
+        r.startDate < first_of_next_month(effective)) {
+      return "the adjustment dated " + format_date(effective) + " on " + label +
+             " landed on " + format_date(r.startDate) +
+             " (Autotask moved the date, probably by its database's time zone); set "
+             "billing.effective_time so that the date survives, e.g. 12:00:00";
+    }
+  }
+  const Date prior = day_before(effective);
+  const ContractServiceUnit* was = covering_row(rows_before, prior);
+  const ContractServiceUnit* now = covering_row(rows_after, prior);
+  if (was && now && was->units != now->units) {
+    return "the adjustment dated " + format_date(effective) + " on " + label +
+           " also changed the units of " + format_date(prior) + " from " +
+           std::to_string(was->units) + " to " + std::to_string(now->units) +
+           ": Autotask dated it earlier than sent";
+  }
+  const ContractServiceUnit* row = covering_row(rows_after, effective);
+  if (!row) return "after the adjustment " + label + " has no units row covering " +
+                   format_date(effective);
+  if (row->units != before + delta) {
+    return label + " holds " + std::to_string(row->units) + " units on " +
+           format_date(effective) + " after an adjustment of " +
+           (delta >= 0 ? "+" : "") + std::to_string(delta) + " from " + std::to_string(before) +
+           " (expected " + std::to_string(before + delta) +
+           "): adjustments dated the same day replace each other instead of adding up";
+  }
+  return std::nullopt;
+}
 
-class Run {
+class Applier {
  public:
-  Run(Client& client, const std::vector<Mapping>& mappings, const std::vector<Usage>& usage,
-      const BillingOptions& options)
-      : client_(client), mappings_(mappings), usage_(usage), options_(options) {}
+  Applier(Client& client, const Plan& plan, const ApplyOptions& options, const RowsByLine* fresh)
+      : client_(client), plan_(plan), options_(options), fresh_(fresh) {}
 
   Result<SyncReport> execute();
 
  private:
-  void skip(MappingResult& r, std::string code, std::string reason) {
-    r.outcome = Outcome::kSkipped;
-    r.reason_code = std::move(code);
-    r.reason = std::move(reason);
-  }
-  Result<void> load();
-  void resolve(std::size_t index, MappingResult& r);
-  void plan(MappingResult& r, const MappingState& x);
-  void write(MappingResult& r);
-  void read_back(SyncReport& report);
+  struct Written {
+    bool ok = false;
+    std::optional<Id> id;
+    std::string note;
+    std::optional<Error> error;
+    std::string reason;
+  };
+
+  Result<void> reread();
+  void check_stale(MappingResult& r);
+  Written write(const ContractServiceAdjustment& a, std::int64_t before, std::int64_t target,
+                std::optional<Decimal> cost_target);
+  Result<std::pair<std::vector<ContractServiceUnit>, std::optional<ContractService>>> read_line(
+      Id line, Date effective);
+  Result<std::vector<ContractServiceUnit>> read_rows(Id line, Date effective);
+  void after_first_write(const ContractServiceAdjustment& a, std::int64_t before,
+                         const std::vector<ContractServiceUnit>& rows_after, MappingResult& r,
+                         PreviousLineChange* p);
+  void write_main(MappingResult& r);
+  void write_previous(MappingResult& r);
+  void note(MappingResult& r, const std::string& what);
+  void read_back();
+  void stop_skip(MappingResult& r);
 
   Client& client_;
-  const std::vector<Mapping>& mappings_;
-  const std::vector<Usage>& usage_;
-  const BillingOptions& options_;
-
-  detail::RunDates dates_;
-  Date run_date_{};
-  Date period_start_{}, next_period_start_{}, default_effective_{};
-  std::unordered_map<std::string, const Usage*> usage_by_org_;
-  std::vector<bool> eligible_;
-  detail::TenantView view_;
-  std::vector<MappingState> resolved_;
+  const Plan& plan_;
+  const ApplyOptions& options_;
+  const RowsByLine* fresh_;
+  SyncReport report_;
+  RowsByLine rows_before_;
+  std::unordered_map<Id, ContractService> lines_now_;
+  std::set<std::pair<Id, std::int64_t>> written_;  // (contract service, effective day)
+  std::size_t writes_total_ = 0, writes_done_ = 0;
+  bool landing_pending_ = false;  // the one write's landing is checked with the read-back
+  struct Pending {
+    MappingResult* r = nullptr;
+    PreviousLineChange* p = nullptr;
+    ContractServiceAdjustment a;
+    std::int64_t before = 0;
+  } pending_;
 };
 
-Result<void> Run::load() {
-  std::vector<const Mapping*> eligible;
-  for (std::size_t i = 0; i < mappings_.size(); ++i) {
-    if (eligible_[i]) eligible.push_back(&mappings_[i]);
+Result<void> Applier::reread() {
+  std::set<Id> lines;
+  Date from{}, to{};
+  bool any = false;
+  auto add = [&](const ContractServiceAdjustment& a) {
+    lines.insert(a.contractServiceID);
+    const Date f = day_before(a.effectiveDate), t = last_of_month(a.effectiveDate);
+    if (!any || f < from) from = f;
+    if (!any || to < t) to = t;
+    any = true;
+  };
+  for (const auto& r : report_.results) {
+    if (r.outcome == Outcome::kWouldUpdate && r.adjustment) add(*r.adjustment);
+    if (r.previous_line && r.previous_line->outcome == Outcome::kWouldUpdate &&
+        r.previous_line->adjustment) {
+      add(*r.previous_line->adjustment);
+    }
   }
-  // Rows around the candidate effective dates only: the current and the next period, or the day.
-  detail::LoadOptions lo;
-  lo.rows_from = dates_.rows_from;
-  lo.rows_to = dates_.rows_to;
-  auto view = detail::load_tenant_view(client_, eligible, lo);
-  if (!view) return std::move(view).error();
-  view_ = std::move(*view);
+  writes_total_ = 0;
+  for (const auto& r : report_.results) {
+    if (r.outcome == Outcome::kWouldUpdate) ++writes_total_;
+    if (r.previous_line && r.previous_line->outcome == Outcome::kWouldUpdate) ++writes_total_;
+  }
+  if (fresh_) {
+    rows_before_ = *fresh_;
+    return {};
+  }
+  if (lines.empty()) return {};
+  const std::vector<Id> ids(lines.begin(), lines.end());
+  auto rows = client_.query_in_as<ContractServiceUnit>("contractServiceID", ids,
+                                                       detail::rows_window(from, to));
+  if (!rows) return std::move(rows).error();
+  for (auto& row : *rows) rows_before_[row.contractServiceID].push_back(std::move(row));
+  auto now = client_.query_in_as<ContractService>("id", ids);
+  if (!now) return std::move(now).error();
+  for (auto& l : *now) lines_now_.emplace(l.id, std::move(l));
+  for (auto& r : report_.results) check_stale(r);
   return {};
 }
 
-void Run::resolve(std::size_t index, MappingResult& r) {
-  detail::MappingRules rules;
-  rules.effective = default_effective_;
-  rules.active_contract_status = options_.active_contract_status;
-  rules.allowed_company_types = options_.allowed_company_types;
-  MappingState& x = resolved_[index] = detail::check_mapping(view_, mappings_[index], rules);
-  r.company_name = x.company_name;
-  r.contract_name = x.contract_name;
-  r.service_name = x.service_name;
-  if (!x.findings.empty()) {
-    const auto& f = x.findings.front();
-    return skip(r, f.code, f.reason());
-  }
-  r.contract_service_id = x.line->id;
-}
-
-void Run::plan(MappingResult& r, const MappingState& x) {
-  const Contract& c = *x.contract;
-  const ContractService& line = *x.line;
-  const Usage& u = *usage_by_org_.at(r.mapping.org_id);
-  const auto& rows = view_.rows_by_line[line.id];
-
-  bool moved = false;
-  const Date effective = detail::effective_date_for(dates_, options_.effective_date, rows, moved);
-  std::string note;
-  if (moved) {
-    note = "the period starting " + format_date(period_start_) +
-           " is already approved and posted, so the change starts with the next period";
-  }
-  r.effective_date = effective;
-
-  auto finding = [&](const detail::MappingFinding& f) { skip(r, f.code, f.reason()); };
-  if (auto why = detail::contract_out_of_force(c, effective)) return finding(*why);
-  const ContractServiceUnit* row = covering_row(rows, effective);
-  if (!row) return finding(detail::no_units_row(line, effective));
-  if (!line.unitCost.has_value()) return finding(detail::cost_unreadable(line));
-
-  r.units_before = row->units;
-  r.cost_before = *line.unitCost;
-  r.units_target = u.high_water_mark;
-  r.cost_target = u.unit_cost;
-  if (row->units == u.high_water_mark && *line.unitCost == u.unit_cost) {
-    r.outcome = Outcome::kUnchanged;
-    r.units_after = row->units;
-    r.cost_after = *line.unitCost;
-    return;
-  }
-
-  ContractServiceAdjustment a;
-  a.contractID = c.id;
-  a.contractServiceID = line.id;
-  a.serviceID = line.serviceID;
-  a.unitChange = u.high_water_mark - row->units;
-  a.effectiveDate = effective;
-  a.adjustedUnitCost = u.unit_cost;
-  r.adjustment = a;
-  r.outcome = Outcome::kWouldUpdate;
-  r.reason = note;
-}
-
-void Run::write(MappingResult& r) {
-  const ContractServiceAdjustment& a = *r.adjustment;
-  const std::string path = "Contracts/" + std::to_string(a.contractID) + "/ServiceAdjustments";
-  auto id = client_.create(path, a.to_json(options_.effective_time));
-  if (!id) {
-    Error e = std::move(id).error();
-    r.outcome = Outcome::kFailed;
-    r.reason = "the adjustment was refused: " + e.describe();
-    if (e.request_sent && (e.code == ErrorCode::kTimeout || e.code == ErrorCode::kTransport ||
-                           e.code == ErrorCode::kOutage)) {
-      r.reason = "the adjustment may or may not have been applied (" + e.describe() +
-                 "); the next run reads the units again before writing";
+void Applier::check_stale(MappingResult& r) {
+  auto stale = [&](std::string code, std::string why) {
+    r.outcome = Outcome::kSkipped;
+    r.reason_code = std::move(code);
+    r.reason = std::move(why);
+  };
+  if (r.outcome == Outcome::kWouldUpdate && r.adjustment) {
+    const ContractServiceAdjustment& a = *r.adjustment;
+    auto it = lines_now_.find(a.contractServiceID);
+    const ContractServiceUnit* row = covering_row(rows_before_[a.contractServiceID],
+                                                  a.effectiveDate);
+    if (it == lines_now_.end()) {
+      stale("plan.stale", "contract service " + std::to_string(a.contractServiceID) +
+                              " is no longer in Autotask; make a new plan");
+    } else if (it->second.contractID != a.contractID || it->second.serviceID != a.serviceID) {
+      stale("line.mismatch", "contract service " + std::to_string(a.contractServiceID) +
+                                 " belongs to contract " + std::to_string(it->second.contractID) +
+                                 " and service " + std::to_string(it->second.serviceID) +
+                                 ", not to contract " + std::to_string(a.contractID) +
+                                 " and service " + std::to_string(a.serviceID));
+    } else if (!row || row->units != r.units_before) {
+      stale("plan.stale", "the units moved since the plan was made: planned from " +
+                              std::to_string(r.units_before.value_or(0)) + ", Autotask now holds " +
+                              (row ? std::to_string(row->units) : std::string("no row")) +
+                              " on " + format_date(a.effectiveDate) + "; make a new plan");
+    } else if (!it->second.unitCost.has_value() || *it->second.unitCost != r.cost_before) {
+      stale("plan.stale", "the unit cost moved since the plan was made: planned from " +
+                              money(r.cost_before) + ", Autotask now holds " +
+                              money(it->second.unitCost.has_value()
+                                        ? std::optional<Decimal>(*it->second.unitCost)
+                                        : std::nullopt) +
+                              "; make a new plan");
+    } else if (r.price_target &&
+               (it->second.unitPrice.has_value() ? std::optional<Decimal>(*it->second.unitPrice)
+                                                 : std::nullopt) != r.price_before) {
+      stale("plan.stale", "the unit price moved since the plan was made; make a new plan");
     }
-    r.error = std::move(e);
+  }
+  if (r.previous_line && r.previous_line->outcome == Outcome::kWouldUpdate &&
+      r.previous_line->adjustment) {
+    PreviousLineChange& p = *r.previous_line;
+    const ContractServiceAdjustment& a = *p.adjustment;
+    auto it = lines_now_.find(a.contractServiceID);
+    const ContractServiceUnit* row = covering_row(rows_before_[a.contractServiceID],
+                                                  a.effectiveDate);
+    std::string why;
+    if (it == lines_now_.end() || it->second.contractID != a.contractID ||
+        it->second.serviceID != a.serviceID) {
+      why = "the old contract service " + std::to_string(a.contractServiceID) +
+            " is no longer on contract " + std::to_string(a.contractID) + " for service " +
+            std::to_string(a.serviceID);
+    } else if (!row || row->units != p.units_before) {
+      why = "the old line's units moved since the plan was made (planned from " +
+            std::to_string(p.units_before.value_or(0)) + ", now " +
+            (row ? std::to_string(row->units) : std::string("no row")) + ")";
+    }
+    if (!why.empty()) {
+      p.outcome = Outcome::kSkipped;
+      p.reason_code = "plan.stale";
+      p.reason = why + "; make a new plan";
+    }
+  }
+}
+
+Result<std::vector<ContractServiceUnit>> Applier::read_rows(Id line, Date effective) {
+  return client_.query_in_as<ContractServiceUnit>(
+      "contractServiceID", {line},
+      detail::rows_window(day_before(effective), last_of_month(effective)));
+}
+
+Result<std::pair<std::vector<ContractServiceUnit>, std::optional<ContractService>>>
+Applier::read_line(Id line, Date effective) {
+  auto rows = read_rows(line, effective);
+  if (!rows) return std::move(rows).error();
+  auto lines = client_.query_in_as<ContractService>("id", {line});
+  if (!lines) return std::move(lines).error();
+  std::optional<ContractService> l;
+  if (!lines->empty()) l = std::move(lines->front());
+  return std::make_pair(std::move(*rows), std::move(l));
+}
+
+Applier::Written Applier::write(const ContractServiceAdjustment& a, std::int64_t before,
+                                std::int64_t target, std::optional<Decimal> cost_target) {
+  Written w;
+  const auto key = std::make_pair(
+      a.contractServiceID,
+      static_cast<std::int64_t>(std::chrono::sys_days(a.effectiveDate).time_since_epoch().count()));
+  if (written_.count(key)) {
+    w.reason = "a second adjustment of contract service " + std::to_string(a.contractServiceID) +
+               " dated " + format_date(a.effectiveDate) + " in one run is refused";
+    return w;
+  }
+  const std::string path = "Contracts/" + std::to_string(a.contractID) + "/ServiceAdjustments";
+  auto id = client_.create(path, a.to_json(plan_.effective_time));
+  if (id) {
+    written_.insert(key);
+    w.ok = true;
+    w.id = *id;
+    return w;
+  }
+  Error e = std::move(id).error();
+  if (!ambiguous(e)) {
+    w.reason = "the adjustment was refused: " + e.describe();
+    w.error = std::move(e);
+    return w;
+  }
+  // Autotask may have applied it: read the line before sending anything again.
+  auto now = read_line(a.contractServiceID, a.effectiveDate);
+  if (!now) {
+    w.reason = "the adjustment may or may not have been applied (" + e.describe() +
+               ") and the units could not be read again (" + now.error().describe() +
+               "); the next run reads the units again before writing";
+    w.error = std::move(e);
+    return w;
+  }
+  const ContractServiceUnit* row = covering_row(now->first, a.effectiveDate);
+  const bool cost_ok = !cost_target || (now->second && now->second->unitCost.has_value() &&
+                                        *now->second->unitCost == *cost_target);
+  if (row && row->units == target && cost_ok) {
+    written_.insert(key);
+    w.ok = true;
+    w.note = "the answer to the adjustment was lost (" + e.describe() +
+             "), but Autotask already holds the target; it was not sent again";
+    return w;
+  }
+  if (!row || row->units != before) {
+    w.reason = "the adjustment may or may not have been applied (" + e.describe() +
+               "); the units now read " +
+               (row ? std::to_string(row->units) : std::string("no row")) +
+               ", neither the " + std::to_string(before) + " before nor the target " +
+               std::to_string(target) + ", so it is not retried";
+    w.error = std::move(e);
+    return w;
+  }
+  auto again = client_.create(path, a.to_json(plan_.effective_time));
+  if (!again) {
+    w.reason = "the adjustment failed twice: " + e.describe() + "; then " +
+               again.error().describe() + "; the units were read in between and still held " +
+               std::to_string(before);
+    w.error = std::move(again).error();
+    return w;
+  }
+  written_.insert(key);
+  w.ok = true;
+  w.id = *again;
+  w.note = "the first attempt failed without an answer (" + e.describe() +
+           "); the units still held " + std::to_string(before) + ", so it was sent once more";
+  return w;
+}
+
+void Applier::stop_skip(MappingResult& r) {
+  if (r.outcome == Outcome::kWouldUpdate) {
+    r.outcome = Outcome::kSkipped;
+    r.reason_code = "sync.landing_mismatch";
+    r.reason = "not written: the run stopped writing after its first write (" +
+               report_.stopped_reason + ")";
+  }
+  if (r.previous_line && r.previous_line->outcome == Outcome::kWouldUpdate) {
+    r.previous_line->outcome = Outcome::kSkipped;
+    r.previous_line->reason_code = "sync.landing_mismatch";
+    r.previous_line->reason = "not zeroed: the run stopped writing (" + report_.stopped_reason + ")";
+  }
+}
+
+void Applier::after_first_write(const ContractServiceAdjustment& a, std::int64_t before,
+                                const std::vector<ContractServiceUnit>& rows_after,
+                                MappingResult& r, PreviousLineChange* p) {
+  auto why = landing_mismatch(a.contractServiceID, a.effectiveDate, before, a.unitChange,
+                              rows_before_[a.contractServiceID], rows_after);
+  if (!why) return;
+  report_.stopped_code = "sync.landing_mismatch";
+  report_.stopped_reason = *why;
+  client_.logger().error("billing sync stopped writing: " + *why);
+  if (p) {
+    p->outcome = Outcome::kFailed;
+    p->reason_code = "sync.landing_mismatch";
+    p->reason = *why;
+  } else {
+    r.outcome = Outcome::kFailed;
+    r.reason_code = "sync.landing_mismatch";
+    r.reason = *why;
+  }
+}
+
+void Applier::note(MappingResult& r, const std::string& what) {
+  if (!plan_.contract_notes) return;
+  const Id contract = r.mapping.contract_id;
+  bj::object body;
+  body["contractID"] = contract;
+  std::string title = "Billing sync: " + what;
+  if (title.size() > 250) title.resize(250);
+  body["title"] = title;
+  std::string d = "The billing sync (plan " + plan_.plan_id + ") " + what + " for portal org '" +
+                  r.mapping.org_id + "'" +
+                  (r.mapping.org_name.empty() ? "" : " (" + r.mapping.org_name + ")") +
+                  ", effective " + (r.effective_date ? format_date(*r.effective_date) : "?") +
+                  ". Why: " +
+                  (r.usage_source == "samples"
+                       ? "the peak of the portal's user samples in the billing month"
+                   : r.usage_source == "offboarding" ? "the org left the portal"
+                                                     : "the portal's high-water mark of users") +
+                  (r.effective_date_reason.empty() ? "" : "; " + r.effective_date_reason) +
+                  (r.reason.empty() ? "" : "; " + r.reason) + ".";
+  body["description"] = d;
+  auto id = client_.create("Contracts/" + std::to_string(contract) + "/Notes", body);
+  if (id) {
+    r.note_id = *id;
+  } else {
+    r.notes.push_back("the contract note could not be written: " + id.error().describe());
+    client_.logger().warn("org " + r.mapping.org_id + ": contract note failed: " +
+                          id.error().describe());
+  }
+}
+
+void Applier::write_main(MappingResult& r) {
+  const ContractServiceAdjustment& a = *r.adjustment;
+  Written w = write(a, *r.units_before, *r.units_target, r.cost_target);
+  if (!w.ok) {
+    r.outcome = Outcome::kFailed;
+    r.reason = w.reason;
+    r.error = std::move(w.error);
     client_.logger().warn("org " + r.mapping.org_id + ": " + r.reason);
     return;
   }
   r.outcome = Outcome::kUpdated;
-  r.adjustment_id = *id;
+  r.adjustment_id = w.id;
+  if (!w.note.empty()) r.notes.push_back(w.note);
+  ++writes_done_;
+  if (writes_done_ == 1) {
+    if (writes_total_ > 1) {
+      auto rows = read_rows(a.contractServiceID, a.effectiveDate);
+      if (rows) {
+        after_first_write(a, *r.units_before, *rows, r, nullptr);
+      } else {
+        r.notes.push_back("the landing check could not read the line: " +
+                          rows.error().describe());
+      }
+    } else {
+      landing_pending_ = true;
+      pending_ = {&r, nullptr, a, *r.units_before};
+    }
+  }
+  std::string what = "set " + (r.service_name.empty() ? "service " + std::to_string(a.serviceID)
+                                                      : "'" + r.service_name + "'") +
+                     " (contract service " + std::to_string(a.contractServiceID) + ") from " +
+                     std::to_string(*r.units_before) + " to " + std::to_string(*r.units_target) +
+                     " units";
+  if (r.cost_before != r.cost_target) {
+    what += ", unit cost " + money(r.cost_before) + " to " + money(r.cost_target);
+  }
+  if (r.price_target && r.price_before != r.price_target) {
+    what += ", unit price " + money(r.price_before) + " to " + money(r.price_target);
+  }
+  note(r, what);
 }
 
-void Run::read_back(SyncReport& report) {
-  std::vector<Id> written;
-  for (const auto& r : report.results) {
-    if (r.outcome == Outcome::kUpdated) written.push_back(*r.contract_service_id);
+void Applier::write_previous(MappingResult& r) {
+  PreviousLineChange& p = *r.previous_line;
+  const ContractServiceAdjustment& a = *p.adjustment;
+  Written w = write(a, *p.units_before, 0, std::nullopt);
+  if (!w.ok) {
+    p.outcome = Outcome::kFailed;
+    p.reason = "the old line could not be zeroed: " + w.reason;
+    return;
+  }
+  p.outcome = Outcome::kUpdated;
+  p.adjustment_id = w.id;
+  if (!w.note.empty()) r.notes.push_back(w.note);
+  ++writes_done_;
+  if (writes_done_ == 1) {
+    if (writes_total_ > 1) {
+      auto rows = read_rows(a.contractServiceID, a.effectiveDate);
+      if (rows) after_first_write(a, *p.units_before, *rows, r, &p);
+    } else {
+      landing_pending_ = true;
+      pending_ = {&r, &p, a, *p.units_before};
+    }
+  }
+  note(r, "zeroed the old contract service " + std::to_string(a.contractServiceID) + " (was " +
+              std::to_string(*p.units_before) + " units) after a remap; remove it by hand");
+}
+
+void Applier::read_back() {
+  std::set<Id> written;
+  Date from{}, to{};
+  bool any = false;
+  auto add = [&](const ContractServiceAdjustment& a) {
+    written.insert(a.contractServiceID);
+    const Date f = day_before(a.effectiveDate), t = last_of_month(a.effectiveDate);
+    if (!any || f < from) from = f;
+    if (!any || to < t) to = t;
+    any = true;
+  };
+  for (const auto& r : report_.results) {
+    if (r.outcome == Outcome::kUpdated ||
+        (r.outcome == Outcome::kFailed && r.reason_code == "sync.landing_mismatch")) {
+      add(*r.adjustment);
+    }
+    if (r.previous_line && r.previous_line->adjustment &&
+        (r.previous_line->outcome == Outcome::kUpdated ||
+         r.previous_line->reason_code == "sync.landing_mismatch")) {
+      add(*r.previous_line->adjustment);
+    }
   }
   if (written.empty()) return;
-
-  Query around;
-  const Date low = std::min(run_date_, period_start_);
-  around.filter.push_back(
-      Filter::condition(Op::kLte, "startDate", date_filter_value(next_period_start_)));
-  around.filter.push_back(Filter::condition(Op::kGte, "endDate", date_filter_value(low)));
-  auto rows = client_.query_in_as<ContractServiceUnit>("contractServiceID", written, around);
-  auto lines = client_.query_in_as<ContractService>("id", written);
+  const std::vector<Id> ids(written.begin(), written.end());
+  auto rows = client_.query_in_as<ContractServiceUnit>("contractServiceID", ids,
+                                                       detail::rows_window(from, to));
+  auto lines = client_.query_in_as<ContractService>("id", ids);
   if (!rows || !lines) {
     const Error& e = !rows ? rows.error() : lines.error();
-    for (auto& r : report.results) {
+    for (auto& r : report_.results) {
       if (r.outcome == Outcome::kUpdated) {
-        r.reason = "written, but the read-back failed: " + e.describe();
+        r.notes.push_back("written, but the read-back failed: " + e.describe());
       }
     }
     return;
   }
-  std::unordered_map<Id, std::vector<ContractServiceUnit>> rows_by_line;
+  RowsByLine rows_by_line;
   for (auto& row : *rows) rows_by_line[row.contractServiceID].push_back(std::move(row));
-  auto lines_by_id = by_id(std::move(*lines));
+  std::unordered_map<Id, ContractService> lines_by_id;
+  for (auto& l : *lines) lines_by_id.emplace(l.id, std::move(l));
 
-  for (auto& r : report.results) {
-    if (r.outcome != Outcome::kUpdated) continue;
-    const ContractServiceUnit* row = covering_row(rows_by_line[*r.contract_service_id],
-                                                  *r.effective_date);
-    if (row) r.units_after = row->units;
-    if (auto l = lines_by_id.find(*r.contract_service_id);
-        l != lines_by_id.end() && l->second.unitCost.has_value()) {
-      r.cost_after = *l->second.unitCost;
+  if (landing_pending_ && report_.stopped_code.empty()) {
+    after_first_write(pending_.a, pending_.before, rows_by_line[pending_.a.contractServiceID],
+                      *pending_.r, pending_.p);
+  }
+  for (auto& r : report_.results) {
+    if (r.previous_line && r.previous_line->adjustment &&
+        r.previous_line->outcome == Outcome::kUpdated) {
+      PreviousLineChange& p = *r.previous_line;
+      if (const auto* row = covering_row(rows_by_line[p.contract_service_id],
+                                         p.adjustment->effectiveDate)) {
+        p.units_after = row->units;
+      }
+      if (p.units_after != 0) {
+        p.outcome = Outcome::kFailed;
+        p.reason = "the old line was adjusted, but Autotask now holds " +
+                   (p.units_after ? std::to_string(*p.units_after) : std::string("no")) +
+                   " units instead of 0; check the contract in Autotask";
+      }
     }
-    if (r.units_after != r.units_target || r.cost_after != r.cost_target) {
+    if (r.outcome != Outcome::kUpdated) continue;
+    const ContractServiceUnit* row =
+        covering_row(rows_by_line[*r.contract_service_id], *r.effective_date);
+    if (row) r.units_after = row->units;
+    if (auto l = lines_by_id.find(*r.contract_service_id); l != lines_by_id.end()) {
+      if (l->second.unitCost.has_value()) r.cost_after = *l->second.unitCost;
+      if (l->second.unitPrice.has_value()) r.price_after = *l->second.unitPrice;
+    }
+    const bool price_off = r.price_target && r.price_after != r.price_target;
+    if (r.units_after != r.units_target || r.cost_after != r.cost_target || price_off) {
       r.outcome = Outcome::kFailed;
-      r.reason = "adjustment " + std::to_string(r.adjustment_id.value_or(0)) +
+      r.reason = "adjustment " +
+                 (r.adjustment_id ? std::to_string(*r.adjustment_id) : std::string("(lost)")) +
                  " was accepted, but Autotask now holds " +
                  (r.units_after ? std::to_string(*r.units_after) : std::string("no")) +
-                 " units at " + (r.cost_after ? r.cost_after->to_string() : std::string("?")) +
-                 " instead of " + std::to_string(*r.units_target) + " at " +
-                 r.cost_target->to_string() + "; check the contract in Autotask";
+                 " units at " + money(r.cost_after) + " instead of " +
+                 std::to_string(*r.units_target) + " at " + money(r.cost_target) +
+                 "; check the contract in Autotask";
       client_.logger().warn("org " + r.mapping.org_id + ": " + r.reason);
     }
   }
 }
 
-Result<SyncReport> Run::execute() {
+Result<SyncReport> Applier::execute() {
   const auto started = Clock::now();
   const std::uint64_t requests_before = client_.request_count();
-  SyncReport report;
-  report.dry_run = options_.dry_run;
-  report.time_zone = options_.time_zone;
-  report.policy = options_.effective_date;
-  report.effective_time = options_.effective_time;
-
-  // Validate the input before any request.
-  auto dates = detail::run_dates(options_);
-  if (!dates) return std::move(dates).error();
-  dates_ = *dates;
-  run_date_ = dates_.run_date;
-  period_start_ = dates_.period_start;
-  next_period_start_ = dates_.next_period_start;
-  default_effective_ = dates_.default_effective;
-  report.run_date = run_date_;
-  report.effective_date = default_effective_;
-  for (const auto& u : usage_) {
-    if (!usage_by_org_.emplace(u.org_id, &u).second) {
-      return Error(ErrorCode::kInvalidArgument, "usage for org '" + u.org_id + "' is given twice");
+  report_.dry_run = options_.dry_run;
+  report_.run_date = plan_.run_date;
+  report_.effective_date = plan_.effective_date;
+  report_.time_zone = plan_.time_zone;
+  report_.policy = plan_.policy;
+  report_.effective_time = plan_.effective_time;
+  report_.plan_id = plan_.plan_id;
+  report_.unmapped_usage = plan_.unmapped_usage;
+  report_.currencies = plan_.currencies;
+  report_.samples_ignored = plan_.samples_ignored;
+  report_.results.reserve(plan_.entries.size());
+  for (const auto& e : plan_.entries) {
+    MappingResult r = e;
+    if (options_.only_approved && !e.approved) {
+      if (r.outcome == Outcome::kWouldUpdate) {
+        r.outcome = Outcome::kSkipped;
+        r.reason_code = "plan.not_approved";
+        r.reason = "the entry was not approved in the plan";
+      }
+      if (r.previous_line && r.previous_line->outcome == Outcome::kWouldUpdate) {
+        r.previous_line->outcome = Outcome::kSkipped;
+        r.previous_line->reason_code = "plan.not_approved";
+        r.previous_line->reason = "the entry was not approved in the plan";
+      }
     }
+    report_.results.push_back(std::move(r));
   }
 
-  std::set<std::string> mapped;
-  eligible_.assign(mappings_.size(), false);
-  resolved_.assign(mappings_.size(), MappingState{});
-  report.results.resize(mappings_.size());
-  for (std::size_t i = 0; i < mappings_.size(); ++i) {
-    MappingResult& r = report.results[i];
-    r.mapping = mappings_[i];
-    if (!mapped.insert(mappings_[i].org_id).second) {
-      skip(r, "mapping.duplicate_org", "org '" + mappings_[i].org_id + "' is mapped more than once; only its first "
-                                               "mapping is synced");
-    } else if (!usage_by_org_.count(mappings_[i].org_id)) {
-      skip(r, "usage.missing", "no usage was reported for this org");
-    } else {
-      eligible_[i] = true;
-    }
-  }
-  for (const auto& u : usage_) {
-    if (!mapped.count(u.org_id)) report.unmapped_usage.push_back(u.org_id);
-  }
-  client_.logger().info("billing sync of " + std::to_string(mappings_.size()) +
-                        " mappings, effective " + format_date(default_effective_) + " (" +
-                        to_string(options_.effective_date) + ", " + options_.time_zone + ")" +
-                        (options_.dry_run ? ", dry run" : ""));
+  if (auto read = reread(); !read) return std::move(read).error();
 
-  if (auto loaded = load(); !loaded) return std::move(loaded).error();
-
-  // Resolve and plan every mapping; then refuse two orgs billing the same contract line.
-  std::map<Id, std::vector<std::size_t>> by_line;
-  for (std::size_t i = 0; i < mappings_.size(); ++i) {
-    if (!eligible_[i]) continue;
-    resolve(i, report.results[i]);
-    if (report.results[i].contract_service_id && report.results[i].reason.empty()) {
-      by_line[*report.results[i].contract_service_id].push_back(i);
+  if (!options_.dry_run) {
+    std::size_t done = 0;
+    for (auto& r : report_.results) {
+      if (!report_.stopped_code.empty()) {
+        stop_skip(r);
+      } else {
+        if (r.outcome == Outcome::kWouldUpdate && r.adjustment) write_main(r);
+        const bool billed = r.outcome == Outcome::kUpdated || r.outcome == Outcome::kUnchanged;
+        if (r.previous_line && r.previous_line->outcome == Outcome::kWouldUpdate) {
+          if (!billed) {
+            r.previous_line->outcome = Outcome::kSkipped;
+            r.previous_line->reason_code = "remap.waiting";
+            r.previous_line->reason = "the old line is not zeroed while the new line is not "
+                                      "billed";
+          } else if (report_.stopped_code.empty()) {
+            write_previous(r);
+          } else {
+            stop_skip(r);
+          }
+        }
+      }
+      if (r.outcome == Outcome::kSkipped) {
+        client_.logger().warn("org " + r.mapping.org_id + " skipped: " + r.reason);
+      }
+      if (options_.progress) options_.progress(++done, report_.results.size());
     }
-  }
-  for (const auto& [line, indexes] : by_line) {
-    if (indexes.size() < 2) {
-      plan(report.results[indexes.front()], resolved_[indexes.front()]);
-      continue;
-    }
-    std::string orgs;
-    for (auto i : indexes) orgs += (orgs.empty() ? "" : ", ") + mappings_[i].org_id;
-    for (auto i : indexes) {
-      skip(report.results[i], "line.shared", "orgs " + orgs + " are all mapped to contract service " +
-                                  std::to_string(line) + "; map each org to its own line");
-    }
+    read_back();
+  } else if (options_.progress) {
+    options_.progress(report_.results.size(), report_.results.size());
   }
 
-  // Write, one adjustment per contract service, in input order.
-  std::size_t done = 0;
-  for (auto& r : report.results) {
-    if (r.outcome == Outcome::kWouldUpdate && !options_.dry_run) write(r);
-    if (r.outcome == Outcome::kSkipped) {
-      client_.logger().warn("org " + r.mapping.org_id + " skipped: " + r.reason);
+  for (auto& r : report_.results) {
+    if (r.outcome == Outcome::kUnchanged) {
+      r.units_after = r.units_before;
+      r.cost_after = r.cost_before;
+      r.price_after = r.price_before;
     }
-    if (options_.progress) options_.progress(++done, report.results.size());
-  }
-  if (!options_.dry_run) read_back(report);
-
-  for (const auto& r : report.results) {
     switch (r.outcome) {
-      case Outcome::kUpdated: ++report.totals.updated; break;
-      case Outcome::kWouldUpdate: ++report.totals.would_update; break;
-      case Outcome::kUnchanged: ++report.totals.unchanged; break;
-      case Outcome::kSkipped: ++report.totals.skipped; break;
-      case Outcome::kFailed: ++report.totals.failed; break;
+      case Outcome::kUpdated: ++report_.totals.updated; break;
+      case Outcome::kWouldUpdate: ++report_.totals.would_update; break;
+      case Outcome::kUnchanged: ++report_.totals.unchanged; break;
+      case Outcome::kSkipped: ++report_.totals.skipped; break;
+      case Outcome::kFailed: ++report_.totals.failed; break;
+      case Outcome::kHeld: ++report_.totals.held; break;
+    }
+    const bool not_done = r.outcome == Outcome::kFailed || r.reason_code == "plan.stale" ||
+                          r.reason_code == "sync.landing_mismatch";
+    if (not_done) {
+      report_.not_done.push_back(r.mapping.org_id + " (" + to_string(r.outcome) +
+                                 "): " + r.reason);
+    }
+    if (r.previous_line && (r.previous_line->outcome == Outcome::kFailed ||
+                            r.previous_line->reason_code == "plan.stale" ||
+                            r.previous_line->reason_code == "sync.landing_mismatch")) {
+      report_.not_done.push_back(r.mapping.org_id + " old line " +
+                                 std::to_string(r.previous_line->contract_service_id) + " (" +
+                                 to_string(r.previous_line->outcome) +
+                                 "): " + r.previous_line->reason);
     }
   }
-  report.requests = client_.request_count() - requests_before;
-  report.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                           Clock::now() - started)
-                           .count();
-  client_.logger().info("billing sync finished: " + report.summary());
-  return report;
+  report_.partial = report_.totals.failed > 0 || !report_.not_done.empty() ||
+                    !report_.stopped_code.empty();
+  report_.requests = client_.request_count() - requests_before;
+  report_.duration_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+  client_.logger().info("billing sync finished: " + report_.summary());
+  return std::move(report_);
 }
 
 }  // namespace
 
+namespace detail {
+
+Result<SyncReport> apply_plan(Client& client, const Plan& plan, const ApplyOptions& options,
+                              const RowsByLine* fresh) {
+  Applier a(client, plan, options, fresh);
+  return a.execute();
+}
+
+}  // namespace detail
+
+Result<SyncReport> apply_billing_plan(Client& client, const Plan& plan,
+                                      const ApplyOptions& options) {
+  auto release = detail::take_lock(options.lock);
+  if (!release) return std::move(release).error();
+  auto report = detail::apply_plan(client, plan, options, nullptr);
+  (*release)();
+  return report;
+}
+
 Result<SyncReport> run_billing_sync(Client& client, const std::vector<Mapping>& mappings,
                                     const std::vector<Usage>& usage,
                                     const BillingOptions& options) {
-  Run run(client, mappings, usage, options);
-  return run.execute();
+  auto release = detail::take_lock(options.lock);
+  if (!release) return std::move(release).error();
+  struct Release {
+    std::function<void()>& f;
+    ~Release() { f(); }
+  } guard{*release};
+  const std::uint64_t requests_before = client.request_count();
+  const auto started = Clock::now();
+  auto planned = detail::make_plan(client, mappings, usage, options);
+  if (!planned) return std::move(planned).error();
+  ApplyOptions ao;
+  ao.only_approved = false;
+  ao.dry_run = options.dry_run;
+  ao.progress = options.progress;
+  ao.now = options.now;
+  auto report = detail::apply_plan(client, planned->plan, ao, &planned->rows_by_line);
+  if (!report) return report;
+  report->requests = client.request_count() - requests_before;
+  report->duration_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+  return report;
 }
 
 }  // namespace autotask_sync

@@ -132,7 +132,8 @@ Result<void> parse_billing(const bj::value& v, BillingOptions& b) {
   const bj::object& o = v.get_object();
   if (auto e = check_keys(o, "billing.",
                           {"time_zone", "effective_date", "effective_time",
-                           "active_contract_status", "allowed_company_types"})) {
+                           "active_contract_status", "allowed_company_types", "decrease",
+                           "jump_guard", "set_unit_price", "offboarding", "contract_notes"})) {
     return std::move(*e);
   }
   auto tz = string_member(o, "time_zone", "billing.");
@@ -174,6 +175,55 @@ Result<void> parse_billing(const bj::value& v, BillingOptions& b) {
       if (!t.is_int64()) return config_error(kWhat);
       b.allowed_company_types.push_back(t.get_int64());
     }
+  }
+  auto decrease = string_member(o, "decrease", "billing.");
+  if (!decrease) return std::move(decrease).error();
+  if (*decrease) {
+    auto d = parse_decrease_policy(**decrease);
+    if (!d) return config_error(d.error().message);
+    b.decrease = *d;
+  }
+  auto offboarding = string_member(o, "offboarding", "billing.");
+  if (!offboarding) return std::move(offboarding).error();
+  if (*offboarding) {
+    auto d = parse_offboarding_policy(**offboarding);
+    if (!d) return config_error(d.error().message);
+    b.offboarding = *d;
+  }
+  for (auto [key, out] : {std::pair<std::string_view, bool*>{"set_unit_price", &b.set_unit_price},
+                          std::pair<std::string_view, bool*>{"contract_notes",
+                                                             &b.contract_notes}}) {
+    auto it = o.find(key);
+    if (it == o.end()) continue;
+    if (!it->value().is_bool()) {
+      return config_error("'billing." + std::string(key) + "' must be true or false");
+    }
+    *out = it->value().get_bool();
+  }
+  if (auto it = o.find("jump_guard"); it != o.end() && !it->value().is_null()) {
+    if (!it->value().is_object()) {
+      return config_error("'billing.jump_guard' must be an object with max_increase_units "
+                          "and/or max_increase_ratio");
+    }
+    const bj::object& g = it->value().get_object();
+    if (auto e = check_keys(g, "billing.jump_guard.",
+                            {"max_increase_units", "max_increase_ratio"})) {
+      return std::move(*e);
+    }
+    JumpGuard guard;
+    if (auto u = g.find("max_increase_units"); u != g.end()) {
+      if (!u->value().is_int64() || u->value().get_int64() < 0) {
+        return config_error("'billing.jump_guard.max_increase_units' must be a whole number >= 0");
+      }
+      guard.max_increase_units = u->value().get_int64();
+    }
+    if (auto r = g.find("max_increase_ratio"); r != g.end()) {
+      if (!r->value().is_number() || !(r->value().to_number<double>() >= 1.0)) {
+        return config_error("'billing.jump_guard.max_increase_ratio' must be a number >= 1");
+      }
+      guard.max_increase_ratio = r->value().to_number<double>();
+    }
+    b.jump_guard = guard;
   }
   return {};
 }
@@ -236,6 +286,12 @@ Result<Config> parse_config(std::string_view json_text, const EnvLookup& env_in)
   }
   if (auto it = o.find("portal"); it != o.end()) {
     if (auto p = parse_portal(it->value(), c.portal); !p) return std::move(p).error();
+  }
+  // The sync's offboarding rule needs to know which orgs the portal still has.
+  if (c.portal.orgs) {
+    std::vector<std::string> ids;
+    for (const auto& org : *c.portal.orgs) ids.push_back(org.org_id);
+    c.billing.portal_org_ids = std::move(ids);
   }
   if (auto it = o.find("mappings"); it != o.end()) {
     if (!it->value().is_array()) return config_error("'mappings' must be an array");

@@ -387,6 +387,7 @@ void Check::budget() {
   // poll every 200 requests.
   std::uint64_t estimate = 2 + load_requests_ + writes_;
   if (writes_ > 0) estimate += 2 * batches(writes_);
+  if (writes_ > 1) estimate += 1;  // the sync reads its first write's line back before going on
   estimate += estimate / 200;
   report_.estimated_sync_requests = estimate;
 

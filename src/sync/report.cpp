@@ -82,7 +82,22 @@ bj::object SyncReport::to_json() const {
   t["unchanged"] = static_cast<std::int64_t>(totals.unchanged);
   t["skipped"] = static_cast<std::int64_t>(totals.skipped);
   t["failed"] = static_cast<std::int64_t>(totals.failed);
+  t["held"] = static_cast<std::int64_t>(totals.held);
+  t["requests"] = static_cast<std::int64_t>(requests);
   o["totals"] = std::move(t);
+  o["plan_id"] = plan_id;
+  o["partial"] = partial;
+  bj::array nd;
+  for (const auto& n : not_done) nd.emplace_back(n);
+  o["not_done"] = std::move(nd);
+  o["stopped"] = stopped_code.empty()
+                     ? bj::value(nullptr)
+                     : bj::value(bj::object{{"reason_code", stopped_code},
+                                            {"reason", stopped_reason}});
+  o["samples_ignored"] = static_cast<std::int64_t>(samples_ignored);
+  bj::array cur;
+  for (auto c : currencies) cur.emplace_back(c);
+  o["currencies"] = std::move(cur);
   o["requests"] = static_cast<std::int64_t>(requests);
   o["duration_ms"] = duration_ms;
 
@@ -112,6 +127,39 @@ bj::object SyncReport::to_json() const {
         r.adjustment ? bj::value(r.adjustment->to_json(effective_time)) : bj::value(nullptr);
     x["adjustment_id"] = opt_int(r.adjustment_id);
     x["error"] = r.error ? bj::value(error_json(*r.error)) : bj::value(nullptr);
+    x["effective_date_reason"] = r.effective_date_reason;
+    x["unit_price"] = bj::object{{"before", opt_money(r.price_before)},
+                                 {"target", opt_money(r.price_target)},
+                                 {"after", opt_money(r.price_after)}};
+    x["currency_id"] = opt_int(r.currency_id);
+    x["usage"] = bj::object{{"source", r.usage_source},
+                            {"samples_in_period", static_cast<std::int64_t>(r.samples_in_period)},
+                            {"samples_outside_period",
+                             static_cast<std::int64_t>(r.samples_outside_period)}};
+    if (r.previous_line) {
+      const PreviousLineChange& p = *r.previous_line;
+      x["previous_line"] = bj::object{
+          {"contract_id", p.contract_id},
+          {"contract_service_id", p.contract_service_id},
+          {"service_id", p.service_id},
+          {"outcome", to_string(p.outcome)},
+          {"reason_code", p.reason_code},
+          {"reason", p.reason},
+          {"effective_date",
+           opt(p.effective_date, [](Date d) { return bj::string(format_date(d)); })},
+          {"units", bj::object{{"before", opt_int(p.units_before)}, {"after", opt_int(p.units_after)}}},
+          {"adjustment",
+           p.adjustment ? bj::value(p.adjustment->to_json(effective_time)) : bj::value(nullptr)},
+          {"adjustment_id", opt_int(p.adjustment_id)},
+          {"remove_by_hand", p.outcome == Outcome::kUpdated ||
+                                 p.reason_code == "remap.old_line_empty"}};
+    } else {
+      x["previous_line"] = nullptr;
+    }
+    x["note_id"] = opt_int(r.note_id);
+    bj::array notes;
+    for (const auto& n : r.notes) notes.emplace_back(n);
+    x["notes"] = std::move(notes);
     rs.emplace_back(std::move(x));
   }
   o["results"] = std::move(rs);
@@ -125,8 +173,9 @@ std::string SyncReport::summary() const {
   std::string s = dry_run ? "dry run: would update " + std::to_string(totals.would_update)
                           : "updated " + std::to_string(totals.updated);
   s += ", unchanged " + std::to_string(totals.unchanged) + ", skipped " +
-       std::to_string(totals.skipped) + ", failed " + std::to_string(totals.failed) + "; " +
-       std::to_string(requests) + " Autotask requests";
+       std::to_string(totals.skipped) + ", failed " + std::to_string(totals.failed) +
+       (totals.held ? ", held " + std::to_string(totals.held) : std::string()) + "; " +
+       std::to_string(requests) + " Autotask requests" + (partial ? " (partial)" : "");
   return s;
 }
 
@@ -170,6 +219,25 @@ std::string SyncReport::to_text() const {
     if (!header) out += "\nNotes:\n";
     header = true;
     out += "  " + r.mapping.org_id + " (" + to_string(r.outcome) + "): " + r.reason + "\n";
+  }
+  for (const auto& r : results) {
+    std::vector<std::string> more = r.notes;
+    if (r.previous_line && !r.previous_line->reason.empty()) {
+      more.push_back("old line " + std::to_string(r.previous_line->contract_service_id) + " (" +
+                     to_string(r.previous_line->outcome) + "): " + r.previous_line->reason);
+    }
+    for (const auto& n : more) {
+      if (!header) out += "\nNotes:\n";
+      header = true;
+      out += "  " + r.mapping.org_id + ": " + n + "\n";
+    }
+  }
+  if (!stopped_reason.empty()) out += "\nStopped writing: " + stopped_reason + "\n";
+  if (currencies.size() > 1) {
+    out += "\nThe mapped companies bill in " + std::to_string(currencies.size()) +
+           " currencies (Companies.currencyID:";
+    for (auto c : currencies) out += " " + std::to_string(c);
+    out += "); unit costs are compared as given\n";
   }
   if (!unmapped_usage.empty()) {
     out += "\nUsage without a mapping (not billed):";

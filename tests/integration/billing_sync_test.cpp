@@ -148,9 +148,10 @@ TEST_CASE("the demo sync over TLS leaves every mapped contract service at its ta
   // One adjustment per updated mapping, and no contract line created behind our back.
   CHECK(f.sim->write_count() == updated);
   CHECK(f.sim->entities("ContractServices").size() == lines_before);
-  // 1 zone lookup, 1 ThresholdInformation poll, 5 batched reads, 1 write per update, 2 read-back
-  // queries.
-  CHECK(report->requests == 1 + 1 + 5 + updated + 2);
+  // 1 zone lookup, 1 ThresholdInformation poll, 5 batched reads, 1 write per update, 1 landing
+  // check of the first write's line (there is more than one write), 2 read-back queries.
+  REQUIRE(updated > 1);
+  CHECK(report->requests == 1 + 1 + 5 + updated + 1 + 2);
 }
 
 TEST_CASE("a second sync against the same simulator reports every mapping unchanged") {

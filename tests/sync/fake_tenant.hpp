@@ -29,6 +29,18 @@ struct Tenant {
   bool apply_adjustments = true;
   int fail_adjustment_status = 0;  // answer every adjustment POST with this status
   std::string fail_adjustment_body;
+  // The next N adjustment POSTs are applied, then answered with a timeout (the answer is lost).
+  int lose_answers = 0;
+  // The next N adjustment POSTs time out after being sent, without being applied.
+  int time_out_unapplied = 0;
+  std::vector<bj::object> notes;  // ContractNote bodies POSTed to Contracts/{id}/Notes
+  int fail_notes_status = 0;      // answer every note POST with this status
+
+  static Error lost_answer() {
+    Error e(ErrorCode::kTimeout, "POST Contracts/300/ServiceAdjustments: read timed out");
+    e.request_sent = true;
+    return e;
+  }
 
   void add(const std::string& entity, bj::object o) { entities[entity].push_back(std::move(o)); }
 
@@ -111,6 +123,17 @@ inline std::shared_ptr<http::MockTransport> serve(std::shared_ptr<Tenant> t) {
       [t](const http::Request& r) -> Result<http::Response> {
         http::Response resp;
         resp.headers.set("Content-Type", "application/json");
+        if (t->time_out_unapplied > 0) {
+          --t->time_out_unapplied;
+          return Tenant::lost_answer();
+        }
+        if (t->lose_answers > 0) {
+          --t->lose_answers;
+          const bj::object a = bj::parse(r.body).as_object();
+          t->adjustments.push_back(a);
+          if (t->apply_adjustments) t->apply(a);
+          return Tenant::lost_answer();
+        }
         if (t->fail_adjustment_status) {
           resp.status = t->fail_adjustment_status;
           resp.body = t->fail_adjustment_body;
@@ -121,6 +144,23 @@ inline std::shared_ptr<http::MockTransport> serve(std::shared_ptr<Tenant> t) {
         if (t->apply_adjustments) t->apply(a);
         resp.status = 200;
         resp.body = R"({"itemId":)" + std::to_string(9000 + t->adjustments.size()) + "}";
+        return resp;
+      });
+  mock->route(
+      [](const http::Request& r) {
+        return r.method == http::Method::kPost && r.url.find("/Notes") != std::string::npos;
+      },
+      [t](const http::Request& r) -> Result<http::Response> {
+        http::Response resp;
+        resp.headers.set("Content-Type", "application/json");
+        if (t->fail_notes_status) {
+          resp.status = t->fail_notes_status;
+          resp.body = R"({"errors":["ContractNotes: title is too long."]})";
+          return resp;
+        }
+        t->notes.push_back(bj::parse(r.body).as_object());
+        resp.status = 200;
+        resp.body = R"({"itemId":)" + std::to_string(7000 + t->notes.size()) + "}";
         return resp;
       });
   return mock;

@@ -44,25 +44,76 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace autotask_sync {
 
+// One dated user count reported by the portal.
+struct UsageSample {
+  DateTime at{};         // the instant, UTC
+  std::int64_t users = 0;  // >= 0
+};
+
 // One portal org's figures for the billing month.
 struct Usage {
-  std::string org_id;
-  std::int64_t high_water_mark = 0;  // the month's peak of users; >= 0
-  Decimal unit_cost;                 // the MSP's cost per seat
+  Usage() = default;
+  Usage(std::string org, std::int64_t peak, Decimal cost)
+      : org_id(std::move(org)), high_water_mark(peak), unit_cost(cost) {}
 
-  // Config shape: {"org_id": "...", "high_water_mark": 42, "unit_cost": "3.5000"}; unit_cost may
-  // be a string or a number. Unknown keys are an error naming the key.
+  std::string org_id;
+  std::int64_t high_water_mark = 0;  // the month's peak of users; >= 0 (unused with samples)
+  Decimal unit_cost;                 // the MSP's cost per seat
+  // Dated user counts instead of a peak: the sync takes the highest count whose instant falls in
+  // the billing month as reckoned in BillingOptions::time_zone; samples outside it are ignored
+  // and counted in the report. Set (has_samples) when the config gave "samples".
+  std::vector<UsageSample> samples;
+  bool has_samples = false;
+  // The price per seat, sent as adjustedUnitPrice only when BillingOptions::set_unit_price.
+  std::optional<Decimal> unit_price;
+
+  // Config shape: {"org_id": "...", "high_water_mark": 42, "unit_cost": "3.5000",
+  // "unit_price"?: "5.00"}, or with "samples": [{"at": "2026-12-02T23:30:00Z", "users": 40}, ...]
+  // instead of "high_water_mark" (instants in RFC 3339 with Z or an offset). unit_cost and
+  // unit_price may be strings or numbers. Unknown keys are an error naming the key.
   static Result<Usage> from_json(const boost::json::value& v);
 };
+
+// The peak of the samples whose instant falls in the month starting `period_start`, that month
+// running from local midnight of its first day to local midnight of the next month's first day
+// in `time_zone` (an IANA name; DST and odd offsets come from the time zone database).
+struct UsagePeak {
+  std::optional<std::int64_t> peak;  // nullopt when no sample falls in the month
+  std::size_t in_period = 0, outside_period = 0;
+};
+Result<UsagePeak> peak_in_month(const std::vector<UsageSample>& samples, Date period_start,
+                                const std::string& time_zone);
 
 enum class EffectiveDatePolicy { kPeriod, kNextPeriod, kProrate };
 
 const char* to_string(EffectiveDatePolicy p) noexcept;
 Result<EffectiveDatePolicy> parse_effective_date_policy(std::string_view text);
+
+enum class DecreasePolicy { kMirror, kNeverWithinPeriod };
+const char* to_string(DecreasePolicy p) noexcept;  // "mirror", "never_within_period"
+Result<DecreasePolicy> parse_decrease_policy(std::string_view text);
+
+enum class OffboardingPolicy { kReport, kZeroNextPeriod };
+const char* to_string(OffboardingPolicy p) noexcept;  // "report", "zero_next_period"
+Result<OffboardingPolicy> parse_offboarding_policy(std::string_view text);
+
+// A unit increase is held for review when it adds more than max_increase_units, or when the
+// target is more than max_increase_ratio times the current units (not checked from 0 units).
+struct JumpGuard {
+  std::optional<std::int64_t> max_increase_units;
+  std::optional<double> max_increase_ratio;
+};
+
+// The host's lock around a run: called before the first read; returns the function that
+// releases it (called once at the end of the run, whatever happened), or an error, in which case
+// the run fails as a whole with kConflict and nothing is read or written.
+using SyncLock = std::function<Result<std::function<void()>>()>;
 
 struct BillingOptions {
   std::string time_zone = "UTC";  // IANA zone of the portal's billing month
@@ -80,11 +131,44 @@ struct BillingOptions {
   std::function<std::chrono::system_clock::time_point()> now;
   // Progress: (mappings done, total), called from the syncing thread.
   std::function<void(std::size_t, std::size_t)> progress;
+
+  // What a lower figure does: `mirror` follows the portal; `never_within_period` never lowers
+  // the units of a period the change would fall inside (the lower figure waits for a change
+  // dated on a later period's first day).
+  DecreasePolicy decrease = DecreasePolicy::kMirror;
+  // Absent: off. An increase beyond either threshold is held for review instead of written.
+  std::optional<JumpGuard> jump_guard;
+  // Send adjustedUnitPrice from Usage::unit_price; otherwise the price is never sent.
+  bool set_unit_price = false;
+  // What happens to a mapped org that is absent from portal_org_ids (when those are given).
+  OffboardingPolicy offboarding = OffboardingPolicy::kReport;
+  // Every org the portal has now (the config's portal.orgs); nullopt: not known, no offboarding.
+  std::optional<std::vector<std::string>> portal_org_ids;
+  // Each change also creates a ContractNote saying what changed and why; a failed note never
+  // fails the change.
+  bool contract_notes = false;
+  // Taken before the first read and released at the end of the run; see SyncLock.
+  SyncLock lock;
 };
 
-enum class Outcome { kUpdated, kWouldUpdate, kUnchanged, kSkipped, kFailed };
+// kHeld: a change found but not written, for a person to review (jump guard, hand-made change
+// inside the period).
+enum class Outcome { kUpdated, kWouldUpdate, kUnchanged, kSkipped, kFailed, kHeld };
 
-const char* to_string(Outcome o) noexcept;  // "updated", "would_update", "unchanged", ...
+const char* to_string(Outcome o) noexcept;  // "updated", "would_update", "unchanged", "held"...
+
+// A remapped org's old contract line, zeroed through an adjustment.
+struct PreviousLineChange {
+  Id contract_id = 0;
+  Id contract_service_id = 0;
+  Id service_id = 0;
+  Outcome outcome = Outcome::kSkipped;
+  std::string reason_code, reason;
+  std::optional<Date> effective_date;
+  std::optional<std::int64_t> units_before, units_after;
+  std::optional<ContractServiceAdjustment> adjustment;
+  std::optional<Id> adjustment_id;
+};
 
 struct MappingResult {
   Mapping mapping;
@@ -101,10 +185,21 @@ struct MappingResult {
   std::optional<ContractServiceAdjustment> adjustment;  // sent, or that would be sent
   std::optional<Id> adjustment_id;
   std::optional<Error> error;  // the Autotask error of a failed mapping
+
+  // Why effective_date was chosen ("policy period: the current period's first day", ...).
+  std::string effective_date_reason;
+  std::optional<Decimal> price_before, price_target, price_after;  // with set_unit_price only
+  std::optional<std::int64_t> currency_id;  // Companies.currencyID of the mapped company
+  // Where the target came from: "high_water_mark", "samples" or "offboarding".
+  std::string usage_source;
+  std::size_t samples_in_period = 0, samples_outside_period = 0;
+  std::optional<PreviousLineChange> previous_line;  // the old line of a remapped org
+  std::optional<Id> note_id;                          // the ContractNote written
+  std::vector<std::string> notes;  // further remarks: a lost answer, a failed note, ...
 };
 
 struct SyncTotals {
-  std::size_t updated = 0, would_update = 0, unchanged = 0, skipped = 0, failed = 0;
+  std::size_t updated = 0, would_update = 0, unchanged = 0, skipped = 0, failed = 0, held = 0;
 };
 
 struct SyncReport {
@@ -119,6 +214,14 @@ struct SyncReport {
   SyncTotals totals;
   std::uint64_t requests = 0;  // Autotask requests the run made
   std::int64_t duration_ms = 0;
+  std::string plan_id;  // the plan applied
+  // Something failed or was not done: `not_done` says what ("org-3: adjustment refused ...").
+  bool partial = false;
+  std::vector<std::string> not_done;
+  // Set when the run stopped writing (the first write did not land as intended).
+  std::string stopped_code, stopped_reason;
+  std::size_t samples_ignored = 0;      // usage samples outside the billing month, all orgs
+  std::vector<std::int64_t> currencies;  // distinct currencies of the mapped companies, when > 1
 
   // The documented JSON report (see docs/report.md).
   boost::json::object to_json() const;
@@ -128,9 +231,10 @@ struct SyncReport {
   std::string summary() const;
 };
 
-// Runs the sync. Fails as a whole (no mapping attempted) only when the input is invalid or the
-// first reads fail (zone, credentials, outage); once writing has started, a failed write fails
-// that mapping only and the run goes on.
+// Runs the sync: plan_billing_sync then apply_billing_plan (plan.hpp) under one lock, without
+// re-reading between the two. Fails as a whole (no mapping attempted) only when the input is
+// invalid, the lock cannot be taken (kConflict) or the first reads fail (zone, credentials,
+// outage); once writing has started, a failed write fails that mapping only and the run goes on.
 Result<SyncReport> run_billing_sync(Client& client, const std::vector<Mapping>& mappings,
                                     const std::vector<Usage>& usage,
                                     const BillingOptions& options);
