@@ -3,6 +3,8 @@
 //   autotask-sync sync --config FILE [--dry-run] [--report FILE] [--repeat N] [--log-level L]
 //   autotask-sync check --config FILE [--report FILE] [--log-level L]
 //   autotask-sync suggest --config FILE [--report FILE] [--log-level L]
+//   autotask-sync plan --config FILE [--out PLAN]
+//   autotask-sync apply --plan PLAN --config FILE [--report FILE] [--include-unapproved]
 //
 // With no "autotask" object in the config it starts the bundled Autotask simulator in this
 // process, seeded with the demo tenant (or --tenant FILE), and syncs against it over TLS.
@@ -14,6 +16,7 @@
 #include <autotask_sim/tenant.hpp>
 #include <autotask_sync/model/json_util.hpp>
 #include <autotask_sync/sync/config.hpp>
+#include <autotask_sync/sync/plan.hpp>
 #include <autotask_sync/sync/readiness.hpp>
 #include <autotask_sync/sync/suggest.hpp>
 
@@ -31,6 +34,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <functional>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -47,7 +51,7 @@ constexpr int kExitPartial = 3;
 std::optional<std::string> read_file(const std::string& path, std::string& error) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    error = "cannot read " + path;
+    error = "cannot read " + path + ": " + std::strerror(errno);
     return std::nullopt;
   }
   std::ostringstream s;
@@ -170,7 +174,7 @@ class LockFile {
     }
     if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
       error = errno == EWOULDBLOCK
-                  ? "another sync of this config is running (it holds " + path + ")"
+                  ? "another sync of this tenant is running (it holds " + path + ")"
                   : "cannot lock " + path + ": " + std::strerror(errno);
       ::close(fd_);
       fd_ = -1;
@@ -212,6 +216,17 @@ std::string default_lock_path(const at::Config& config, const std::string& confi
   return std::string(dir && *dir ? dir : "/tmp") + "/" + name + ".lock";
 }
 
+// The library's sync lock, held through a lock file: taken before the first read, released at
+// the end of the run (or by the system when the process dies).
+at::SyncLock file_lock(std::string path) {
+  return [path = std::move(path)]() -> at::Result<std::function<void()>> {
+    auto lock = std::make_shared<LockFile>();
+    std::string error;
+    if (!lock->acquire(path, error)) return at::Error(at::ErrorCode::kConflict, error);
+    return std::function<void()>([lock]() mutable { lock.reset(); });
+  };
+}
+
 // Draws "[#######.............]  12/50 mappings" on stderr, in place.
 void draw_progress(std::size_t done, std::size_t total) {
   constexpr std::size_t kWidth = 30;
@@ -229,11 +244,12 @@ std::string report_path_for(const SyncArgs& args, int run) {
 }
 
 // The report of a run that failed as a whole: the same schema, no results, and the error.
-boost::json::object failure_report(const at::Error& e, bool dry_run) {
+boost::json::object failure_report(const at::Error& e, bool dry_run,
+                                   const char* schema = "autotask_sync.sync_report.v1") {
   boost::json::array texts;
   for (const auto& t : e.server_errors) texts.emplace_back(t);
   return boost::json::object{
-      {"schema", "autotask_sync.sync_report.v1"},
+      {"schema", schema},
       {"dry_run", dry_run},
       {"failed", true},
       {"results", boost::json::array()},
@@ -252,9 +268,11 @@ struct Session {
 };
 
 // Reads the config and connects; on failure prints why and returns the exit status.
+// `needs`, when given, says what the subcommand misses in the config, before anything starts.
 std::optional<int> open_session(const std::string& config_path, const std::string& tenant_file,
                                 const std::string& log_level, const std::string& report_path,
-                                Session& session) {
+                                Session& session,
+                                const std::function<std::string(const at::Config&)>& needs = {}) {
   std::string error;
   auto text = read_file(config_path, error);
   if (!text) {
@@ -267,6 +285,12 @@ std::optional<int> open_session(const std::string& config_path, const std::strin
     return kExitUsage;
   }
   session.config = std::move(*config);
+  if (needs) {
+    if (const std::string missing = needs(session.config); !missing.empty()) {
+      std::cerr << "autotask-sync: " << config_path << ": " << missing << "\n";
+      return kExitUsage;
+    }
+  }
   const auto level = parse_level(log_level);
   if (!level) {
     std::cerr << "autotask-sync: --log-level must be debug, info, warn, error or off\n";
@@ -289,9 +313,11 @@ std::optional<int> open_session(const std::string& config_path, const std::strin
   } else {
     auto s = start_embedded(tenant_file, session.embedded);
     if (!s) {
-      std::cerr << "autotask-sync: cannot start the embedded simulator: " << s.error().describe()
-                << "\n";
-      return kExitFailed;
+      // A tenant file that cannot be read or is not a tenant is a bad command line.
+      const bool bad_input = s.error().code == at::ErrorCode::kInvalidArgument;
+      std::cerr << "autotask-sync: cannot start the embedded simulator: "
+                << (bad_input ? s.error().message : s.error().describe()) << "\n";
+      return bad_input ? kExitUsage : kExitFailed;
     }
     settings = std::move(*s);
     std::cout << "No Autotask settings in the config: using the bundled simulator at "
@@ -299,7 +325,7 @@ std::optional<int> open_session(const std::string& config_path, const std::strin
   }
   auto client = at::make_client(settings, stderr_logger(*level));
   if (!client) {
-    std::cerr << "autotask-sync: " << client.error().describe() << "\n";
+    std::cerr << "autotask-sync: " << config_path << ": " << client.error().message << "\n";
     return kExitUsage;
   }
   session.client = std::move(*client);
@@ -320,13 +346,8 @@ int run_sync(const SyncArgs& args) {
   options.dry_run = args.dry_run;
   if (args.progress || ::isatty(STDERR_FILENO)) options.progress = draw_progress;
 
-  LockFile lock;
-  const std::string lock_path =
-      args.lock_path.empty() ? default_lock_path(*config, args.config_path) : args.lock_path;
-  if (!lock.acquire(lock_path, error)) {
-    std::cerr << "autotask-sync: " << error << "\n";
-    return kExitFailed;
-  }
+  options.lock = file_lock(
+      args.lock_path.empty() ? default_lock_path(*config, args.config_path) : args.lock_path);
 
   int status = 0;
   for (int run = 1; run <= args.repeat; ++run) {
@@ -379,12 +400,21 @@ int run_check(const CheckArgs& args) {
     input.portal_orgs = std::move(ids);
   }
   auto report = at::check_readiness(*session.client, input, session.config.billing);
+  std::string error;
   if (!report) {
     std::cerr << "autotask-sync: the check could not run: " << report.error().describe() << "\n";
+    if (!args.report_path.empty()) {
+      boost::json::object failed =
+          failure_report(report.error(), false, "autotask_sync.readiness_report.v1");
+      failed.erase("dry_run");
+      failed.erase("results");
+      failed["ready"] = false;
+      failed["findings"] = boost::json::array();
+      write_file_atomically(args.report_path, at::json::serialize(failed) + "\n", error);
+    }
     return kExitFailed;
   }
   std::cout << report->to_text() << std::flush;
-  std::string error;
   if (!args.report_path.empty() &&
       !write_file_atomically(args.report_path, at::json::serialize(report->to_json()) + "\n",
                              error)) {
@@ -392,6 +422,136 @@ int run_check(const CheckArgs& args) {
     return kExitFailed;
   }
   return report->blocking() ? kExitPartial : 0;
+}
+
+struct PlanArgs {
+  std::string config_path;
+  std::string out_path;  // plan: where the plan goes; apply: the plan to apply
+  std::string report_path;
+  std::string tenant_file;
+  std::string lock_path;
+  std::string log_level = "error";
+  bool include_unapproved = false;
+  bool dry_run = false;
+  bool progress = false;
+};
+
+std::string opt_text(const std::optional<std::int64_t>& v) { return v ? std::to_string(*v) : "-"; }
+std::string opt_text(const std::optional<at::Decimal>& v) { return v ? v->to_string() : "-"; }
+
+// The plan as a table: one line per entry, then why each held or skipped entry is so.
+std::string plan_text(const at::Plan& plan) {
+  std::ostringstream out;
+  out << "Plan " << plan.plan_id << ", " << at::format_date(plan.run_date) << " ("
+      << plan.time_zone << "), effective " << at::format_date(plan.effective_date) << " ("
+      << at::to_string(plan.policy) << ")\n\n";
+  char line[256];
+  std::snprintf(line, sizeof line, "%-16s %-13s %-10s %13s %21s %6s\n", "org", "outcome",
+                "effective", "units", "unit cost", "delta");
+  out << line;
+  std::size_t would = 0, held = 0, skipped = 0, unchanged = 0;
+  for (const auto& e : plan.entries) {
+    const std::string units = opt_text(e.units_before) + " -> " + opt_text(e.units_target);
+    const std::string cost = opt_text(e.cost_before) + " -> " + opt_text(e.cost_target);
+    const std::string delta = e.adjustment ? std::to_string(e.adjustment->unitChange) : "";
+    std::snprintf(line, sizeof line, "%-16.16s %-13s %-10s %13s %21s %6s\n",
+                  e.mapping.org_id.c_str(), at::to_string(e.outcome),
+                  e.effective_date ? at::format_date(*e.effective_date).c_str() : "-",
+                  units.c_str(), cost.c_str(), delta.c_str());
+    out << line;
+    switch (e.outcome) {
+      case at::Outcome::kWouldUpdate: ++would; break;
+      case at::Outcome::kHeld: ++held; break;
+      case at::Outcome::kUnchanged: ++unchanged; break;
+      default: ++skipped; break;
+    }
+  }
+  bool notes = false;
+  for (const auto& e : plan.entries) {
+    if (e.reason.empty()) continue;
+    if (!notes) out << "\n";
+    notes = true;
+    out << "  " << e.mapping.org_id << " (" << at::to_string(e.outcome) << "): " << e.reason
+        << "\n";
+  }
+  out << "\nwould update " << would << ", unchanged " << unchanged << ", held " << held
+      << ", skipped " << skipped << "; planning made " << plan.requests
+      << " requests, applying will make about " << plan.apply_requests << "\n";
+  return out.str();
+}
+
+int run_plan(const PlanArgs& args) {
+  Session session;
+  if (auto status = open_session(args.config_path, args.tenant_file, args.log_level,
+                                 args.out_path, session)) {
+    return *status;
+  }
+  auto plan = at::plan_billing_sync(*session.client, session.config.mappings,
+                                    session.config.usage, session.config.billing);
+  if (!plan) {
+    std::cerr << "autotask-sync: the plan could not be made: " << plan.error().describe() << "\n";
+    return kExitFailed;
+  }
+  std::cout << plan_text(*plan) << std::flush;
+  std::string error;
+  if (!args.out_path.empty() &&
+      !write_file_atomically(args.out_path, at::json::serialize(plan->to_json()) + "\n", error)) {
+    std::cerr << "autotask-sync: " << error << "\n";
+    return kExitFailed;
+  }
+  return 0;
+}
+
+int run_apply(const PlanArgs& args) {
+  std::string error;
+  auto text = read_file(args.out_path, error);
+  if (!text) {
+    std::cerr << "autotask-sync: " << error << "\n";
+    return kExitUsage;
+  }
+  auto doc = at::json::parse(*text, at::ErrorCode::kInvalidArgument);
+  if (!doc) {
+    std::cerr << "autotask-sync: " << args.out_path << ": not JSON: " << doc.error().message
+              << "\n";
+    return kExitUsage;
+  }
+  auto plan = at::Plan::from_json(*doc);
+  if (!plan) {
+    std::cerr << "autotask-sync: " << args.out_path << ": " << plan.error().message << "\n";
+    return kExitUsage;
+  }
+  Session session;
+  if (auto status = open_session(args.config_path, args.tenant_file, args.log_level,
+                                 args.report_path, session)) {
+    return *status;
+  }
+  at::ApplyOptions options;
+  options.only_approved = !args.include_unapproved;
+  options.dry_run = args.dry_run;
+  options.now = session.config.billing.now;
+  options.lock = file_lock(args.lock_path.empty()
+                               ? default_lock_path(session.config, args.config_path)
+                               : args.lock_path);
+  if (args.progress || ::isatty(STDERR_FILENO)) options.progress = draw_progress;
+  auto report = at::apply_billing_plan(*session.client, *plan, options);
+  if (!report) {
+    std::cerr << "autotask-sync: the plan was not applied: " << report.error().describe() << "\n";
+    if (!args.report_path.empty()) {
+      write_file_atomically(args.report_path,
+                            at::json::serialize(failure_report(report.error(), args.dry_run)) +
+                                "\n",
+                            error);
+    }
+    return kExitFailed;
+  }
+  std::cout << report->to_text() << std::flush;
+  if (!args.report_path.empty() &&
+      !write_file_atomically(args.report_path, at::json::serialize(report->to_json()) + "\n",
+                             error)) {
+    std::cerr << "autotask-sync: " << error << "\n";
+    return kExitFailed;
+  }
+  return report->totals.failed > 0 ? kExitPartial : 0;
 }
 
 // The orgs `suggest` works on: those of portal.orgs without a mapping.
@@ -407,16 +567,14 @@ std::vector<at::PortalOrg> unmapped_orgs(const at::Config& config) {
 
 int run_suggest(const CheckArgs& args) {
   Session session;
+  const auto needs_orgs = [](const at::Config& c) -> std::string {
+    return c.portal.orgs ? "" : "suggest needs portal.orgs, the portal's orgs with their names";
+  };
   if (auto status = open_session(args.config_path, args.tenant_file, args.log_level,
-                                 args.report_path, session)) {
+                                 args.report_path, session, needs_orgs)) {
     return *status;
   }
   const at::Config& config = session.config;
-  if (!config.portal.orgs) {
-    std::cerr << "autotask-sync: " << args.config_path
-              << ": suggest needs portal.orgs, the portal's orgs with their names\n";
-    return kExitUsage;
-  }
   at::SuggestOptions options;
   options.allowed_company_types = config.billing.allowed_company_types;
   options.product_name = config.portal.product_name;
@@ -470,6 +628,34 @@ int main(int argc, char** argv) {
   check->add_option("--log-level", check_args.log_level,
                     "debug, info, warn, error (default), off; to stderr");
 
+  PlanArgs plan_args;
+  auto* plan = app.add_subcommand(
+      "plan", "Read Autotask and print the changes a sync would make; write the plan to a file");
+  plan->add_option("--config", plan_args.config_path, "Config file (JSON)")->required();
+  plan->add_option("--out", plan_args.out_path, "Write the plan (JSON) to this file");
+  plan->add_option("--tenant", plan_args.tenant_file,
+                   "Tenant fixture for the embedded simulator (default: the demo tenant)");
+  plan->add_option("--log-level", plan_args.log_level,
+                   "debug, info, warn, error (default), off; to stderr");
+
+  PlanArgs apply_args;
+  auto* apply = app.add_subcommand(
+      "apply", "Apply a plan made by `plan`: re-read, refuse what moved since, write the rest");
+  apply->add_option("--plan", apply_args.out_path, "The plan file (JSON)")->required();
+  apply->add_option("--config", apply_args.config_path, "Config file (JSON): where Autotask is")
+      ->required();
+  apply->add_option("--report", apply_args.report_path, "Write the JSON report to this file");
+  apply->add_flag("--include-unapproved", apply_args.include_unapproved,
+                  "Also apply entries whose \"approved\" is false");
+  apply->add_flag("--dry-run", apply_args.dry_run, "Re-read and check the plan; write nothing");
+  apply->add_option("--lock-file", apply_args.lock_path,
+                    "Lock file held while applying (default: one per tenant)");
+  apply->add_flag("--progress", apply_args.progress, "Draw a progress bar on stderr");
+  apply->add_option("--tenant", apply_args.tenant_file,
+                    "Tenant fixture for the embedded simulator (default: the demo tenant)");
+  apply->add_option("--log-level", apply_args.log_level,
+                    "debug, info, warn, error (default), off; to stderr");
+
   CheckArgs suggest_args;
   auto* suggest = app.add_subcommand(
       "suggest", "Propose mappings for the portal's orgs that have none (nothing is applied)");
@@ -481,6 +667,15 @@ int main(int argc, char** argv) {
   suggest->add_option("--log-level", suggest_args.log_level,
                       "debug, info, warn, error (default), off; to stderr");
 
+  if (argc > 1 && argv[1][0] != '-') {
+    const std::string word = argv[1];
+    if (word != "sync" && word != "check" && word != "suggest" && word != "plan" &&
+        word != "apply") {
+      std::cerr << "autotask-sync: unknown subcommand '" << word
+                << "'; use sync, check, suggest, plan or apply (--help lists them)\n";
+      return kExitUsage;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -490,5 +685,7 @@ int main(int argc, char** argv) {
   if (sync->parsed()) return run_sync(sync_args);
   if (check->parsed()) return run_check(check_args);
   if (suggest->parsed()) return run_suggest(suggest_args);
+  if (plan->parsed()) return run_plan(plan_args);
+  if (apply->parsed()) return run_apply(apply_args);
   return kExitUsage;
 }

@@ -206,7 +206,7 @@ MappingState check_mapping(const TenantView& view, const Mapping& m, const Mappi
                 (type_name.empty() ? "" : " (" + type_name + ")") +
                 ", which is not among the allowed company types",
             "change the company's type in Autotask (CRM > Companies > Edit > Company Type) or "
-            "add the type to mapping.allowed_company_types");
+            "add the type to billing.allowed_company_types");
       }
     }
   }

@@ -253,6 +253,7 @@ void Check::mappings(const detail::TenantView& view) {
   for (const auto& u : input_.usage) usage.emplace(u.org_id, &u);
 
   std::map<Id, std::vector<std::size_t>> by_line;
+  std::map<Id, detail::MappingState> line_state;  // for naming a shared line's objects
   std::vector<bool> ready(input_.mappings.size(), false);
   for (std::size_t i : first_mapping_of_org_) {
     const Mapping& m = input_.mappings[i];
@@ -296,6 +297,7 @@ void Check::mappings(const detail::TenantView& view) {
     }
     ready[i] = true;
     by_line[st.line->id].push_back(i);
+    line_state.emplace(st.line->id, st);
     if (auto u = usage.find(m.org_id); u != usage.end()) {
       const bool cost_differs = st.line->unitCost.has_value() &&
                                 *st.line->unitCost != u->second->unit_cost;
@@ -311,10 +313,16 @@ void Check::mappings(const detail::TenantView& view) {
       f.org_ids.push_back(input_.mappings[i].org_id);
       ready[i] = false;
     }
+    const detail::MappingState& st = line_state.at(line);
     f.code = "line.shared";
     f.severity = Severity::kBlocking;
     f.area = "mapping";
-    f.message = "orgs " + orgs + " are all mapped to contract service " + std::to_string(line);
+    f.message = "orgs " + orgs + " are mapped to the same contract service " +
+                std::to_string(line) + " (" + detail::contract_label(*st.contract) + ")";
+    f.company_id = st.company->id;
+    f.company_name = st.company_name;
+    f.contract_name = st.contract_name;
+    f.service_name = st.service_name;
     f.remediation =
         "map each org to its own contract service (give each its own contract, or its own "
         "service on the contract); the sync skips all of them until then";
@@ -559,9 +567,13 @@ bj::object ReadinessReport::to_json() const {
 
 std::string ReadinessReport::summary() const {
   const auto blocking_n = count(Severity::kBlocking), warning_n = count(Severity::kWarning);
+  const bool checked = std::find(passed.begin(), passed.end(), "credentials") != passed.end() &&
+                       (mappings_checked > 0 || budget.has_value());
   return std::to_string(blocking_n) + " blocking, " + std::to_string(warning_n) +
-         (warning_n == 1 ? " warning; " : " warnings; ") + std::to_string(mappings_ready) +
-         " of " + std::to_string(mappings_checked) + " mappings ready; " +
+         (warning_n == 1 ? " warning; " : " warnings; ") +
+         (checked ? std::to_string(mappings_ready) + " of " + std::to_string(mappings_checked) +
+                        " mappings ready; "
+                  : std::string("mappings not checked; ")) +
          std::to_string(requests) + " requests";
 }
 
@@ -579,10 +591,9 @@ std::string ReadinessReport::to_text() const {
   out += "\n";
   if (budget) {
     out += "API budget: " + std::to_string(budget->used) + " of " +
-           std::to_string(budget->threshold) + " requests used this hour; ";
+           std::to_string(budget->threshold) + " requests used this hour; a nightly sync of " +
+           "these mappings needs about " + std::to_string(estimated_sync_requests) + " requests\n";
   }
-  out += "a nightly sync of these mappings needs about " + std::to_string(estimated_sync_requests) +
-         " requests\n";
   out += "Summary: " + summary() + "\n";
   return out;
 }

@@ -632,7 +632,7 @@ bj::object SuggestReport::to_json() const {
 }
 
 std::string SuggestReport::summary() const {
-  return std::to_string(totals.orgs) + " orgs: " + std::to_string(totals.exact) + " exact, " +
+  return std::to_string(totals.orgs) + (totals.orgs == 1 ? " org: " : " orgs: ") + std::to_string(totals.exact) + " exact, " +
          std::to_string(totals.ambiguous) + " ambiguous, " + std::to_string(totals.none) +
          " none; " + std::to_string(totals.proposed) +
          (totals.proposed == 1 ? " mapping" : " mappings") + " proposed; " +

@@ -348,7 +348,7 @@ TEST_CASE("BR-26 with a usable contract: the complete mapping is proposed, not a
   CHECK(has(text, "proposed: company 101, contract 300, service 77, contract service 5001"));
   CHECK(has(text, "excluded 303 'ACME, Inc.' score 1.00: company type 3 (Prospect) not allowed"));
   CHECK(report->summary() ==
-        "1 orgs: 1 exact, 0 ambiguous, 0 none; 1 mapping proposed; 6 requests");
+        "1 org: 1 exact, 0 ambiguous, 0 none; 1 mapping proposed; 6 requests");
 
   // With every company type allowed, 303 (a Prospect) is a second exact match: ambiguous.
   auto any_type = options();

@@ -294,3 +294,67 @@ TEST_CASE("check with every log line on never shows the tenant's secret") {
   CHECK(read_text(dir + "/r.json").find(kFixtureSecret) == std::string::npos);
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("plan writes a plan file; apply applies its approved entries and refuses a tampered plan") {
+  const std::string dir = temp_dir();
+  const Run planned = cli("plan --config examples/demo/config.json --out " + dir + "/plan.json");
+  REQUIRE(planned.status == 0);
+  // The demo: 8 mappings to change, 7 already right, 5 that cannot be billed (see sim/README.md).
+  CHECK(planned.out.find("would update 8, unchanged 7, held 0, skipped 5") != std::string::npos);
+  auto plan = autotask_sync::json::parse(read_text(dir + "/plan.json"));
+  REQUIRE(plan.ok());
+  CHECK(plan->as_object().at("schema").as_string() == "autotask_sync.plan.v1");
+  auto& entries = plan->as_object().at("entries").as_array();
+  REQUIRE(entries.size() == 20);
+  // A reviewer withholds the first change (org-001, 40 -> 42 units).
+  REQUIRE(entries[0].as_object().at("outcome").as_string() == "would_update");
+  entries[0].as_object()["approved"] = false;
+  write_text(dir + "/reviewed.json", autotask_sync::json::serialize(*plan));
+
+  const Run applied = cli("apply --plan " + dir + "/reviewed.json --config examples/demo/config.json"
+                          " --report " + dir + "/report.json");
+  CHECK(applied.status == 0);
+  CHECK(applied.out.find("updated 7,") != std::string::npos);
+  auto report = autotask_sync::json::parse(read_text(dir + "/report.json"));
+  REQUIRE(report.ok());
+  const auto& first = report->as_object().at("results").as_array().at(0).as_object();
+  CHECK(first.at("org_id").as_string() == "org-001");
+  CHECK(first.at("reason_code").as_string() == "plan.not_approved");
+
+  // A plan whose numbers do not add up is refused before anything is read or written.
+  entries[1].as_object()["units"].as_object()["target"] = 999;
+  write_text(dir + "/tampered.json", autotask_sync::json::serialize(*plan));
+  const Run tampered = cli("apply --plan " + dir + "/tampered.json --config examples/demo/config.json");
+  CHECK(tampered.status == 2);
+  CHECK(tampered.out.find("plan.entries[1]") != std::string::npos);
+  CHECK(tampered.out.find("bundled simulator") == std::string::npos);
+
+  const Run missing = cli("apply --plan " + dir + "/nope.json --config examples/demo/config.json");
+  CHECK(missing.status == 2);
+  CHECK(missing.out.find("nope.json") != std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a second sync of the same tenant refuses while the first holds the lock") {
+  const std::string dir = temp_dir();
+  const std::string lock = dir + "/tenant.lock";
+  // Another process holds the lock, as a running sync does (flock(1) takes the same flock).
+  const std::string command = "flock " + lock + " sleep 3 & sleep 0.5; " +
+                              std::string(AUTOTASK_SYNC_CLI) +
+                              " sync --config examples/demo/config.json --lock-file " + lock +
+                              " 2>&1; echo status=$?; wait";
+  std::string out;
+  FILE* p = ::popen(command.c_str(), "r");
+  REQUIRE(p != nullptr);
+  char buf[4096];
+  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+  ::pclose(p);
+  CHECK(out.find("another sync of this tenant is running") != std::string::npos);
+  CHECK(out.find("status=1") != std::string::npos);
+  CHECK(out.find("updated") == std::string::npos);  // nothing was synced
+
+  // Once the holder is gone the lock is free again.
+  const Run after = cli("sync --config examples/demo/config.json --dry-run --lock-file " + lock);
+  CHECK(after.status == 0);
+  std::filesystem::remove_all(dir);
+}
