@@ -136,3 +136,61 @@ TEST_CASE("an org mapped twice or with usage given twice is a config error namin
   CHECK(usage.error().message.find("usage[1]") != std::string::npos);
   CHECK(usage.error().message.find("'o2'") != std::string::npos);
 }
+
+TEST_CASE("billing policies, the jump guard, portal orgs and samples are read; bad ones named") {
+  auto c = parse_config(R"({
+    "billing": {"decrease": "never_within_period", "offboarding": "zero_next_period",
+                "jump_guard": {"max_increase_units": 50, "max_increase_ratio": 2.5},
+                "set_unit_price": true, "contract_notes": true, "allowed_company_types": [1, 8]},
+    "portal": {"orgs": [{"org_id": "o1", "org_name": "Acme"}, {"org_id": "o2"}],
+               "product_name": "Directory Platform"},
+    "mappings": [{"org_id": "o1", "company_id": 1, "contract_id": 2, "service_id": 3,
+                  "company_name": "Acme Inc", "previous_contract_service_id": 9}],
+    "usage": [{"org_id": "o1", "unit_cost": "3.5", "unit_price": "6",
+               "samples": [{"at": "2026-12-02T23:30:00Z", "users": 40},
+                           {"at": "2026-12-03T08:00:00+10:00", "users": 44}]}]
+  })");
+  REQUIRE(c.ok());
+  CHECK(c->billing.decrease == DecreasePolicy::kNeverWithinPeriod);
+  CHECK(c->billing.offboarding == OffboardingPolicy::kZeroNextPeriod);
+  REQUIRE(c->billing.jump_guard.has_value());
+  CHECK(c->billing.jump_guard->max_increase_units == 50);
+  CHECK(c->billing.jump_guard->max_increase_ratio == 2.5);
+  CHECK(c->billing.set_unit_price);
+  CHECK(c->billing.contract_notes);
+  CHECK(c->billing.allowed_company_types == std::vector<std::int64_t>{1, 8});
+  REQUIRE(c->portal.orgs.has_value());
+  CHECK(c->portal.orgs->size() == 2);
+  CHECK(c->portal.orgs->at(1).org_name.empty());
+  CHECK(c->portal.product_name == "Directory Platform");
+  CHECK(c->billing.portal_org_ids == std::vector<std::string>{"o1", "o2"});
+  REQUIRE(c->mappings.size() == 1);
+  CHECK(c->mappings[0].company_name == "Acme Inc");
+  CHECK(c->mappings[0].previous_contract_service_id == 9);
+  REQUIRE(c->usage.size() == 1);
+  CHECK(c->usage[0].samples.size() == 2);
+  CHECK(c->usage[0].unit_price == Decimal::parse("6").value());
+
+  struct Bad {
+    const char* json;
+    const char* names;
+  };
+  const Bad bad[] = {
+      {R"({"billing": {"decrease": "sometimes"}})", "decrease"},
+      {R"({"billing": {"offboarding": "delete"}})", "offboarding"},
+      {R"({"billing": {"jump_guard": {"max_increase_ratio": 0.5}}})", "max_increase_ratio"},
+      {R"({"billing": {"jump_guard": {"max_increase_unit": 5}}})", "max_increase_unit"},
+      {R"({"billing": {"allowed_company_types": "1"}})", "allowed_company_types"},
+      {R"({"billing": {"set_unit_price": "yes"}})", "set_unit_price"},
+      {R"({"portal": {"orgs": [{"org_name": "No Id"}]}})", "portal.orgs[0]"},
+      {R"({"portal": {"orgs": [{"org_id": "a"}, {"org_id": "a"}]}})", "more than once"},
+      {R"({"portal": {"product": "x"}})", "portal.product"},
+  };
+  for (const auto& b : bad) {
+    CAPTURE(b.json);
+    auto r = parse_config(b.json);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == ErrorCode::kInvalidArgument);
+    CHECK(r.error().message.find(b.names) != std::string::npos);
+  }
+}
