@@ -330,7 +330,8 @@ Result<Mapping> Mapping::from_json(const bj::value& v) {
 bj::object Mapping::to_json() const {
   bj::object o;
   o["org_id"] = org_id;
-  o["org_name"] = org_name;
+  // Optional, and from_json refuses an empty one: a mapping without a name encodes without it.
+  if (!org_name.empty()) o["org_name"] = org_name;
   o["company_id"] = company_id;
   o["contract_id"] = contract_id;
   o["service_id"] = service_id;

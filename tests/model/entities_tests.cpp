@@ -622,6 +622,19 @@ TEST_CASE("a mapping encodes back to the same config shape") {
   CHECK_FALSE(unresolved.to_json().contains("contract_service_id"));
 }
 
+TEST_CASE("a mapping without org_name encodes without it and decodes again") {
+  // Found by fuzz/entity_mapping (fuzz/regressions/entity_mapping/no_org_name.json): the
+  // encoding carried "org_name": "", which from_json refuses.
+  const auto m =
+      mapping(R"({"org_id":"org-001","company_id":101,"contract_id":3001,"service_id":401})");
+  const bj::object o = m.to_json();
+  CHECK_FALSE(o.contains("org_name"));
+  const auto again = at::Mapping::from_json(o);
+  REQUIRE(again.ok());
+  CHECK(again->org_id == "org-001");
+  CHECK(again->org_name.empty());
+}
+
 TEST_CASE("an unknown key is an error naming the key and the org") {
   const auto e = mapping_error(js(
       R"({"org_id":"org-acme","company_id":1,"contract_id":2,"service_id":3,"contract":4})"));
