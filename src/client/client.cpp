@@ -53,9 +53,10 @@ bool is_autotask_zone_host(const std::string& host) {
   if (host.size() <= prefix.size() + suffix.size()) return false;
   if (host.compare(0, prefix.size(), prefix) != 0) return false;
   if (host.compare(host.size() - suffix.size(), suffix.size(), suffix) != 0) return false;
-  const std::string digits = host.substr(prefix.size(), host.size() - prefix.size() - suffix.size());
-  return !digits.empty() && std::all_of(digits.begin(), digits.end(),
-                                        [](unsigned char c) { return std::isdigit(c); });
+  const std::string digits =
+      host.substr(prefix.size(), host.size() - prefix.size() - suffix.size());
+  return !digits.empty() &&
+         std::all_of(digits.begin(), digits.end(), [](unsigned char c) { return std::isdigit(c); });
 }
 
 bool is_autotask_lookup(std::string_view url) {
@@ -108,7 +109,7 @@ std::string active_labels(const FieldInfo& f) {
   return out;
 }
 
-std::vector<bj::object> sorted_by_id(std::map<Id, bj::object> items) {
+std::vector<bj::object> sorted_by_id(std::map<Id, bj::object>&& items) {
   std::vector<bj::object> out;
   out.reserve(items.size());
   for (auto& [id, item] : items) out.push_back(std::move(item));
@@ -198,7 +199,8 @@ Result<http::Response> Client::send_once(http::Method method, const std::string&
     line += " in " + std::to_string(ms) + " ms (attempt " + std::to_string(attempt) + ")";
     if (result) {
       for (const char* name : {"Retry-After", "Content-Type"}) {
-        if (auto v = result->headers.get(name)) line += "; " + std::string(name) + ": " + std::string(*v);
+        if (auto v = result->headers.get(name))
+          line += "; " + std::string(name) + ": " + std::string(*v);
       }
     }
     options_.logger.debug(redact(std::move(line), secrets()));
@@ -290,7 +292,8 @@ void Client::forget_zone(const std::string& url) {
 std::string Client::tenant_key() const {
   std::lock_guard lock(zone_mutex_);
   const std::string base = zone_ ? lower(zone_->url) : lower(options_.zone_lookup_url);
-  return base + "|" + std::to_string(std::hash<std::string>{}(options_.credentials.integration_code));
+  return base + "|" +
+         std::to_string(std::hash<std::string>{}(options_.credentials.integration_code));
 }
 
 Result<std::string> Client::entity_url(std::string_view path) {
@@ -322,12 +325,13 @@ Result<BudgetStatus> Client::refresh_budget() {
   auto v = json::parse(r->body);
   std::optional<std::int64_t> threshold, used;
   if (v && v->is_object()) {
-    if (auto t = json::read_int(v->get_object(), "externalRequestThreshold", "ThresholdInformation");
+    if (auto t =
+            json::read_int(v->get_object(), "externalRequestThreshold", "ThresholdInformation");
         t && t->has_value()) {
       threshold = **t;
     }
-    if (auto c = json::read_int(v->get_object(), "currentTimeframeRequestCount",
-                                "ThresholdInformation");
+    if (auto c =
+            json::read_int(v->get_object(), "currentTimeframeRequestCount", "ThresholdInformation");
         c && c->has_value()) {
       used = **c;
     }
@@ -399,8 +403,8 @@ Result<http::Response> Client::call(Call& c) {
                             options_.limits.max_in_flight_per_endpoint);
       return send_once(c.method, url, c.body, attempt, true);
     }();
-    std::optional<Error> e = r ? classify_response(*r, c.context, secrets())
-                               : std::optional<Error>(r.error());
+    std::optional<Error> e =
+        r ? classify_response(*r, c.context, secrets()) : std::optional<Error>(r.error());
     if (!e) return r;
     if (r) {
       if (auto ra = r->headers.get("Retry-After")) {
@@ -421,13 +425,13 @@ Result<http::Response> Client::call(Call& c) {
       // A rate or thread limit that outlasted the attempts still says when to come back.
       if (!e->retry_after &&
           (e->code == ErrorCode::kRateLimited || e->code == ErrorCode::kThreadLimit)) {
-        e->retry_after = options_.backoff.delay(attempt, *e, std::nullopt,
-                                                options_.environment.uniform());
+        e->retry_after =
+            options_.backoff.delay(attempt, *e, std::nullopt, options_.environment.uniform());
       }
       return std::move(*e);
     }
-    const auto wait = options_.backoff.delay(attempt, *e, e->retry_after,
-                                             options_.environment.uniform());
+    const auto wait =
+        options_.backoff.delay(attempt, *e, e->retry_after, options_.environment.uniform());
     if (waited + wait > options_.retry.total_budget) {
       e->message += "; not retried: the wait of " + std::to_string(wait.count() / 1000) +
                     " s would pass the retry budget";
@@ -564,16 +568,17 @@ Result<std::vector<bj::object>> Client::query(std::string_view entity, const Que
     const auto& items = f.items();
     for (std::size_t i = 0; i < items.size(); i += 500) {
       const auto end = std::min(items.size(), i + 500);
-      parts.push_back(Filter::any_of(std::vector<Filter>(
-          items.begin() + static_cast<std::ptrdiff_t>(i),
-          items.begin() + static_cast<std::ptrdiff_t>(end))));
+      parts.push_back(
+          Filter::any_of(std::vector<Filter>(items.begin() + static_cast<std::ptrdiff_t>(i),
+                                             items.begin() + static_cast<std::ptrdiff_t>(end))));
     }
   } else {
     intersect = *f.op() == Op::kNotIn;
     const bj::array& values = f.value().get_array();
     for (std::size_t i = 0; i < values.size(); i += 500) {
-      bj::array chunk(values.begin() + static_cast<std::ptrdiff_t>(i),
-                      values.begin() + static_cast<std::ptrdiff_t>(std::min(values.size(), i + 500)));
+      bj::array chunk(
+          values.begin() + static_cast<std::ptrdiff_t>(i),
+          values.begin() + static_cast<std::ptrdiff_t>(std::min(values.size(), i + 500)));
       Filter part = Filter::condition(*f.op(), f.field(), std::move(chunk));
       if (f.is_udf()) part.udf();
       parts.push_back(std::move(part));
@@ -582,15 +587,16 @@ Result<std::vector<bj::object>> Client::query(std::string_view entity, const Que
 
   std::map<Id, bj::object> merged;
   std::map<Id, std::size_t> seen;
-  for (std::size_t i = 0; i < parts.size(); ++i) {
+  for (const auto& part : parts) {
     Query sub = q;
-    sub.filter[*big] = parts[i];
+    sub.filter[*big] = part;
     auto items = query(entity, sub, paging);
     if (!items) return std::move(items).error();
     for (auto& item : *items) {
       const auto id = item_id(item);
-      if (!id) return Error(ErrorCode::kProtocol, "query " + std::string(entity) +
-                                                      ": items carry no id to merge by");
+      if (!id)
+        return Error(ErrorCode::kProtocol,
+                     "query " + std::string(entity) + ": items carry no id to merge by");
       if (++seen[*id] == 1) merged.emplace(*id, std::move(item));
     }
   }
@@ -610,7 +616,7 @@ Result<std::vector<bj::object>> Client::query_in(std::string_view entity, const 
   std::sort(unique.begin(), unique.end());
   unique.erase(std::unique(unique.begin(), unique.end()), unique.end());
   Query q = extra;
-  q.filter.push_back(Filter::in(field, std::move(unique)));
+  q.filter.push_back(Filter::in(field, unique));
   return query(entity, q);
 }
 
@@ -733,7 +739,8 @@ Result<std::vector<FieldInfo>> Client::load_fields(std::string_view entity, bool
   const auto now = options_.environment.current_time();
   if (!force) {
     std::lock_guard lock(metadata_mutex_);
-    if (auto it = fields_cache_.find(entity); it != fields_cache_.end() && now < it->second.expires) {
+    if (auto it = fields_cache_.find(entity);
+        it != fields_cache_.end() && now < it->second.expires) {
       return it->second.fields;
     }
   }
@@ -791,9 +798,9 @@ Result<std::int64_t> Client::picklist_value(std::string_view entity, std::string
     }
     if (pass == 1) {
       const std::string active = active_labels(*f);
-      return Error(ErrorCode::kInvalidArgument,
-                   std::string(entity) + "." + f->name + ": no value '" +
-                       std::string(label_or_value) + "'; active values: " + active);
+      return Error(ErrorCode::kInvalidArgument, std::string(entity) + "." + f->name +
+                                                    ": no value '" + std::string(label_or_value) +
+                                                    "'; active values: " + active);
     }
   }
   return Error(ErrorCode::kInternal, "picklist lookup fell through");

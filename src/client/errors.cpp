@@ -114,8 +114,8 @@ bool is_json_response(const http::Response& response) {
 std::optional<Error> classify_response(const http::Response& r, std::string_view context,
                                        const std::vector<std::string>& secrets) {
   const bool json_body = is_json_response(r);
-  std::vector<std::string> texts = json_body ? server_error_texts(r.body)
-                                             : std::vector<std::string>{};
+  std::vector<std::string> texts =
+      json_body ? server_error_texts(r.body) : std::vector<std::string>{};
   for (auto& t : texts) t = redact(std::move(t), secrets);
   const std::string where(context);
   const std::string status = "HTTP " + std::to_string(r.status);
@@ -148,15 +148,16 @@ std::optional<Error> classify_response(const http::Response& r, std::string_view
                 r, std::move(texts));
   }
   if (r.status == 401) {
-    return make(ErrorCode::kAuthentication,
-                where + ": Autotask refused the credentials (" + status +
-                    "); check the API user's secret",
-                r, std::move(texts));
+    return make(
+        ErrorCode::kAuthentication,
+        where + ": Autotask refused the credentials (" + status + "); check the API user's secret",
+        r, std::move(texts));
   }
   if (any_contains(texts, "zone information could not be determined")) {
     return make(ErrorCode::kAuthentication,
-                where + ": Autotask does not know this API username (use the API user's key, "
-                        "not a person's e-mail address)",
+                where +
+                    ": Autotask does not know this API username (use the API user's key, "
+                    "not a person's e-mail address)",
                 r, std::move(texts));
   }
   if (any_contains(texts, "integrationcode is invalid")) {
@@ -170,8 +171,7 @@ std::optional<Error> classify_response(const http::Response& r, std::string_view
                 std::move(texts));
   }
   if (r.status == 404) {
-    return make(ErrorCode::kNotFound, where + ": not found (" + status + ")", r,
-                std::move(texts));
+    return make(ErrorCode::kNotFound, where + ": not found (" + status + ")", r, std::move(texts));
   }
   if (r.status == 405) {
     return make(ErrorCode::kProtocol,
@@ -179,8 +179,7 @@ std::optional<Error> classify_response(const http::Response& r, std::string_view
                 std::move(texts));
   }
   if (r.status == 409) {
-    return make(ErrorCode::kConflict, where + ": conflict (" + status + ")", r,
-                std::move(texts));
+    return make(ErrorCode::kConflict, where + ": conflict (" + status + ")", r, std::move(texts));
   }
   if (r.status == 502 || r.status == 503 || r.status == 504) {
     return make(ErrorCode::kOutage, where + ": Autotask is unavailable (" + status + ")", r,
@@ -190,8 +189,8 @@ std::optional<Error> classify_response(const http::Response& r, std::string_view
     return make(ErrorCode::kOutage, where + ": Autotask failed without a reason (" + status + ")",
                 r, {});
   }
-  return make(ErrorCode::kValidation, where + ": Autotask refused the request (" + status + ")",
-              r, std::move(texts));
+  return make(ErrorCode::kValidation, where + ": Autotask refused the request (" + status + ")", r,
+              std::move(texts));
 }
 
 }  // namespace autotask_sync

@@ -58,7 +58,8 @@ std::chrono::milliseconds BackoffPolicy::delay(int attempt, const Error& e,
   const double exp = static_cast<double>(initial.count()) *
                      std::pow(multiplier, static_cast<double>(std::max(0, attempt - 1)));
   const double bound = std::min(static_cast<double>(cap.count()), exp);
-  const auto jittered = milliseconds(static_cast<std::int64_t>(bound * std::clamp(random01, 0.0, 1.0)));
+  const auto jittered =
+      milliseconds(static_cast<std::int64_t>(bound * std::clamp(random01, 0.0, 1.0)));
   return std::max(jittered, floor);
 }
 
@@ -89,7 +90,8 @@ std::optional<std::chrono::milliseconds> parse_retry_after(
     if (std::string_view(mon) == kMonths[i]) month = i + 1;
   }
   using namespace std::chrono;
-  const year_month_day ymd{std::chrono::year{year}, std::chrono::month{static_cast<unsigned>(month)},
+  const year_month_day ymd{std::chrono::year{year},
+                           std::chrono::month{static_cast<unsigned>(month)},
                            std::chrono::day{static_cast<unsigned>(day)}};
   if (month < 0 || !ymd.ok() || hh > 23 || mm > 59 || ss > 60) return std::nullopt;
   const auto at = sys_days{ymd} + hours{hh} + minutes{mm} + seconds{ss};

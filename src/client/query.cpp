@@ -8,19 +8,32 @@ namespace bj = boost::json;
 
 const char* to_string(Op op) noexcept {
   switch (op) {
-    case Op::kEq: return "eq";
-    case Op::kNotEq: return "noteq";
-    case Op::kGt: return "gt";
-    case Op::kGte: return "gte";
-    case Op::kLt: return "lt";
-    case Op::kLte: return "lte";
-    case Op::kBeginsWith: return "beginsWith";
-    case Op::kEndsWith: return "endsWith";
-    case Op::kContains: return "contains";
-    case Op::kExist: return "exist";
-    case Op::kNotExist: return "notExist";
-    case Op::kIn: return "in";
-    case Op::kNotIn: return "notIn";
+    case Op::kEq:
+      return "eq";
+    case Op::kNotEq:
+      return "noteq";
+    case Op::kGt:
+      return "gt";
+    case Op::kGte:
+      return "gte";
+    case Op::kLt:
+      return "lt";
+    case Op::kLte:
+      return "lte";
+    case Op::kBeginsWith:
+      return "beginsWith";
+    case Op::kEndsWith:
+      return "endsWith";
+    case Op::kContains:
+      return "contains";
+    case Op::kExist:
+      return "exist";
+    case Op::kNotExist:
+      return "notExist";
+    case Op::kIn:
+      return "in";
+    case Op::kNotIn:
+      return "notIn";
   }
   return "eq";
 }
@@ -33,7 +46,7 @@ Filter Filter::condition(Op op, std::string field, bj::value value) {
   return f;
 }
 
-Filter Filter::in(std::string field, std::vector<std::int64_t> ids) {
+Filter Filter::in(std::string field, const std::vector<std::int64_t>& ids) {
   bj::array a;
   a.reserve(ids.size());
   for (auto id : ids) a.emplace_back(id);
@@ -153,9 +166,9 @@ std::vector<Query> split_in_query(const Query& base, const std::string& field,
   for (std::size_t i = 0; i < unique.size(); i += chunk) {
     Query q = base;
     const auto end = std::min(unique.size(), i + chunk);
-    q.filter.push_back(Filter::in(field, std::vector<std::int64_t>(
-                                             unique.begin() + static_cast<std::ptrdiff_t>(i),
-                                             unique.begin() + static_cast<std::ptrdiff_t>(end))));
+    q.filter.push_back(Filter::in(
+        field, std::vector<std::int64_t>(unique.begin() + static_cast<std::ptrdiff_t>(i),
+                                         unique.begin() + static_cast<std::ptrdiff_t>(end))));
     out.push_back(std::move(q));
   }
   return out;

@@ -107,7 +107,7 @@ bool is_valid_header_name(std::string_view name) {
 }
 
 // Takes the host and port of a URL apart into `out`; `what` names the URL in error messages.
-Result<void> parse_host_port(boost::urls::url_view view, std::uint16_t default_port,
+Result<void> parse_host_port(const boost::urls::url_view& view, std::uint16_t default_port,
                              const std::string& what, HostPort& out) {
   switch (view.host_type()) {
     case boost::urls::host_type::name: {
@@ -406,7 +406,8 @@ Result<void> configure_tls_context(SSL_CTX* context, const BeastTransportOptions
 }
 
 std::size_t read_buffer_limit(const BeastTransportOptions& options) {
-  constexpr std::size_t kOneRead = 64 * 1024;  // what Beast asks the stream for at most at once
+  constexpr std::size_t kOneRead =
+      std::size_t{64} * 1024;  // what Beast asks the stream for at most at once
   return std::max<std::size_t>(options.max_response_header_bytes, 1) + kOneRead;
 }
 

@@ -112,13 +112,17 @@ std::string format_date_time_ms(DateTime t) {
   return buf;
 }
 
-Date first_of_month(Date d) { return d.year() / d.month() / day{1}; }
+Date first_of_month(Date d) {
+  return d.year() / d.month() / day{1};
+}
 
 Date first_of_next_month(Date d) {
   const year_month next = year_month{d.year(), d.month()} + months{1};
   return next / day{1};
 }
 
-Date last_of_month(Date d) { return Date{d.year() / d.month() / last}; }
+Date last_of_month(Date d) {
+  return Date{d.year() / d.month() / last};
+}
 
 }  // namespace autotask_sync

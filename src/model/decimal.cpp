@@ -12,12 +12,13 @@ namespace autotask_sync {
 namespace {
 
 Error bad_number(std::string_view text, std::string_view why) {
-  return Error(ErrorCode::kInvalidArgument,
-               "'" + std::string(text.substr(0, 64)) + "' is not a valid amount: " +
-                   std::string(why));
+  return Error(ErrorCode::kInvalidArgument, "'" + std::string(text.substr(0, 64)) +
+                                                "' is not a valid amount: " + std::string(why));
 }
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 }  // namespace
 
@@ -28,7 +29,7 @@ Result<Decimal> Decimal::parse(std::string_view text) {
   bool negative = false;
   std::size_t i = 0;
   if (i < text.size() && (text[i] == '+' || text[i] == '-')) negative = text[i++] == '-';
-  std::string digits;  // all significant digits, integer part then fraction part
+  std::string digits;      // all significant digits, integer part then fraction part
   std::int64_t point = 0;  // number of digits before the decimal point
   bool any_digit = false;
   while (i < text.size() && is_digit(text[i])) {

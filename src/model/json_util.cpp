@@ -142,8 +142,7 @@ Result<Field<Decimal>> read_decimal(const bj::object& o, std::string_view key,
   return Field<Decimal>(*d);
 }
 
-Result<Field<Date>> read_date_of(const bj::object& o, std::string_view key,
-                                 std::string_view what) {
+Result<Field<Date>> read_date_of(const bj::object& o, std::string_view key, std::string_view what) {
   const bj::value* v = find_ci(o, key);
   if (!v) return Field<Date>();
   if (v->is_null()) return Field<Date>::null();

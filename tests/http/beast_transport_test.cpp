@@ -39,7 +39,8 @@ using namespace std::chrono_literals;
 struct Fixture {
   explicit Fixture(TlsTestServer::Handler handler = {},
                    autotask_sim::CertificatePair identity = make_certificate())
-      : certificate(identity), ca_file(identity.certificate_pem),
+      : certificate(identity),
+        ca_file(identity.certificate_pem),
         server(identity, std::move(handler)) {}
 
   BeastTransportOptions options() const {
@@ -73,8 +74,7 @@ Request get(std::string url) {
 // A TCP port on 127.0.0.1 that nothing listens on: bound, then closed again.
 std::uint16_t closed_port() {
   boost::asio::io_context io;
-  boost::asio::ip::tcp::acceptor acceptor(
-      io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  boost::asio::ip::tcp::acceptor acceptor(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
   const auto port = acceptor.local_endpoint().port();
   acceptor.close();
   return port;

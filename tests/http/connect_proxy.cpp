@@ -14,9 +14,9 @@
 #include <boost/asio/write.hpp>
 
 #include <array>
-#include <optional>
 #include <atomic>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <utility>
 
@@ -32,11 +32,16 @@ constexpr std::size_t kMaxHeadBytes = 64 * 1024;
 
 std::string_view reason_for(int status) {
   switch (status) {
-    case 403: return "Forbidden";
-    case 407: return "Proxy Authentication Required";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    default: return "Refused";
+    case 403:
+      return "Forbidden";
+    case 407:
+      return "Proxy Authentication Required";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Refused";
   }
 }
 
@@ -122,8 +127,8 @@ net::awaitable<void> ConnectProxy::State::refuse(tcp::socket& client, int refusa
                                                  const ConnectRecord& record) {
   const std::string body =
       "refused by the test proxy; Proxy-Authorization: " + record.proxy_authorization.value_or("");
-  std::string answer = "HTTP/1.1 " + std::to_string(refusal) + " " +
-                       std::string(reason_for(refusal)) + "\r\n";
+  std::string answer =
+      "HTTP/1.1 " + std::to_string(refusal) + " " + std::string(reason_for(refusal)) + "\r\n";
   if (refusal == 407) answer += "Proxy-Authenticate: Basic realm=\"test proxy\"\r\n";
   answer += "Content-Type: text/plain\r\nContent-Length: " + std::to_string(body.size()) +
             "\r\nConnection: close\r\n\r\n" + body;
@@ -161,8 +166,7 @@ net::awaitable<std::optional<tcp::socket>> ConnectProxy::State::connect_upstream
   // "CONNECT host:port HTTP/1.1"; the host may be a bracketed IPv6 literal.
   const auto first_space = request_line.find(' ');
   const auto second_space = request_line.find(' ', first_space + 1);
-  if (request_line.substr(0, first_space) != "CONNECT" ||
-      second_space == std::string_view::npos) {
+  if (request_line.substr(0, first_space) != "CONNECT" || second_space == std::string_view::npos) {
     co_return std::nullopt;
   }
   const auto authority = request_line.substr(first_space + 1, second_space - first_space - 1);
@@ -219,7 +223,9 @@ ConnectProxy::~ConnectProxy() {
   state_->thread.join();
 }
 
-std::uint16_t ConnectProxy::port() const { return state_->port; }
+std::uint16_t ConnectProxy::port() const {
+  return state_->port;
+}
 
 std::string ConnectProxy::url(std::string_view userinfo) const {
   std::string result = "http://";
@@ -227,7 +233,9 @@ std::string ConnectProxy::url(std::string_view userinfo) const {
   return result + "127.0.0.1:" + std::to_string(port());
 }
 
-void ConnectProxy::answer_with(int status) { state_->status.store(status); }
+void ConnectProxy::answer_with(int status) {
+  state_->status.store(status);
+}
 
 std::size_t ConnectProxy::connects() const {
   std::lock_guard lock(state_->mutex);

@@ -258,8 +258,8 @@ TEST_CASE("certificate verification still applies through the tunnel") {
     CHECK(result.error().code == ErrorCode::kTransport);
     CHECK_FALSE(result.error().request_sent);
     CHECK(contains(result.error().message, "TLS handshake with " + fixture.origin() +
-                                               " through the proxy " +
-                                               fixture.proxy_authority() + " failed"));
+                                               " through the proxy " + fixture.proxy_authority() +
+                                               " failed"));
     CHECK(contains(result.error().message, "certificate"));
     CHECK(fixture.proxy.connects() == 1);
     CHECK(fixture.server.requests().empty());

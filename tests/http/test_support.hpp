@@ -43,7 +43,8 @@ class TempFile {
 };
 
 inline autotask_sim::CertificatePair make_certificate(std::vector<std::string> dns = {"localhost"},
-                                               std::vector<std::string> ips = {"127.0.0.1"}) {
+                                                      std::vector<std::string> ips = {
+                                                          "127.0.0.1"}) {
   auto pair = autotask_sim::make_self_signed_certificate(dns, ips);
   REQUIRE(pair.ok());
   return *pair;

@@ -31,8 +31,8 @@ std::unique_ptr<X509, X509Free> parse_certificate(const std::string& pem) {
 }  // namespace
 
 TEST_CASE("a self-signed certificate names its hosts and is its own CA") {
-  auto pair = autotask_sim::make_self_signed_certificate({"localhost", "sim.test"},
-                                                          {"127.0.0.1", "::1"});
+  auto pair =
+      autotask_sim::make_self_signed_certificate({"localhost", "sim.test"}, {"127.0.0.1", "::1"});
   REQUIRE(pair.ok());
   CHECK(pair->certificate_pem.rfind("-----BEGIN CERTIFICATE-----", 0) == 0);
   CHECK(pair->private_key_pem.rfind("-----BEGIN PRIVATE KEY-----", 0) == 0);

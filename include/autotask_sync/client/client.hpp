@@ -28,8 +28,8 @@
 
 #include <atomic>
 #include <chrono>
-#include <map>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -81,7 +81,7 @@ struct BudgetStatus {
 
 struct Zone {
   std::string zone_name;
-  std::string url;      // normalised to end in "/": https://webservices5.autotask.net/ATServicesRest/
+  std::string url;  // normalised to end in "/": https://webservices5.autotask.net/ATServicesRest/
   std::string web_url;  // the UI host, for deep links
   std::int64_t ci = 0;  // the tenant database's identifier
 };

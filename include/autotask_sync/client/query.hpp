@@ -17,8 +17,19 @@
 namespace autotask_sync {
 
 enum class Op {
-  kEq, kNotEq, kGt, kGte, kLt, kLte, kBeginsWith, kEndsWith, kContains, kExist, kNotExist,
-  kIn, kNotIn,
+  kEq,
+  kNotEq,
+  kGt,
+  kGte,
+  kLt,
+  kLte,
+  kBeginsWith,
+  kEndsWith,
+  kContains,
+  kExist,
+  kNotExist,
+  kIn,
+  kNotIn,
 };
 
 // The wire spelling: "eq", "noteq", "beginsWith", ...
@@ -31,7 +42,7 @@ class Filter {
   static Filter eq(std::string field, boost::json::value value) {
     return condition(Op::kEq, std::move(field), std::move(value));
   }
-  static Filter in(std::string field, std::vector<std::int64_t> ids);
+  static Filter in(std::string field, const std::vector<std::int64_t>& ids);
   static Filter exist(std::string field) { return condition(Op::kExist, std::move(field)); }
   static Filter all_of(std::vector<Filter> items);
   static Filter any_of(std::vector<Filter> items);
@@ -63,7 +74,7 @@ class Filter {
 };
 
 struct Query {
-  std::vector<Filter> filter;  // ANDed, as Autotask does at the top level
+  std::vector<Filter> filter;               // ANDed, as Autotask does at the top level
   std::vector<std::string> include_fields;  // empty: every field
   std::optional<int> max_records;           // 1..500; absent: Autotask's default of 500
 

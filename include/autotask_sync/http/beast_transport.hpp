@@ -87,8 +87,8 @@ struct BeastTransportOptions {
   // The header limit covers the status line and header fields together, and also bounds each
   // chunk-size line and the trailer of a chunked body. Exceeding either fails the request with
   // kProtocol and a message that names the limit and its option; the connection is closed.
-  std::size_t max_response_body_bytes = 32 * 1024 * 1024;
-  std::size_t max_response_header_bytes = 64 * 1024;
+  std::size_t max_response_body_bytes = std::size_t{32} * 1024 * 1024;
+  std::size_t max_response_header_bytes = std::size_t{64} * 1024;
   // An idle connection older than this is closed instead of reused: servers commonly drop idle
   // connections after about a minute, and reusing one just before that only costs a retry.
   std::chrono::milliseconds idle_timeout{50'000};

@@ -25,9 +25,9 @@ Result<DateTime> parse_date_time(std::string_view text);
 // "2026-03-31T00:00:00" -> 2026-03-31. Used for fields that Autotask stores as dates.
 Result<Date> parse_date_of(std::string_view date_time_text);
 
-std::string format_date(Date d);                // "2026-03-01"
-std::string format_date_time(DateTime t);       // "2026-03-01T12:00:00" (UTC, no offset, whole s)
-std::string format_date_time_ms(DateTime t);    // "2026-03-01T12:00:00.123"
+std::string format_date(Date d);              // "2026-03-01"
+std::string format_date_time(DateTime t);     // "2026-03-01T12:00:00" (UTC, no offset, whole s)
+std::string format_date_time_ms(DateTime t);  // "2026-03-01T12:00:00.123"
 
 // The first day of d's month, and of the month after.
 Date first_of_month(Date d);

@@ -29,7 +29,9 @@ class Decimal {
 
   constexpr Decimal() = default;
 
-  static constexpr Decimal from_units(std::int64_t ten_thousandths) { return Decimal(ten_thousandths); }
+  static constexpr Decimal from_units(std::int64_t ten_thousandths) {
+    return Decimal(ten_thousandths);
+  }
   static constexpr Decimal from_integer(std::int64_t whole) { return Decimal(whole * kScale); }
 
   // Parses "12", "-3.5", "12.34567", "+0.1", "1e2" (exponent allowed). Rounds to 4 places.
