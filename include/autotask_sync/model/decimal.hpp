@@ -48,6 +48,7 @@ class Decimal {
   // A JSON number (an int64 when whole, otherwise a double whose shortest text is exact).
   boost::json::value to_json() const;
 
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads the defaulted <=> as a 0 pointer
   friend constexpr auto operator<=>(Decimal, Decimal) = default;
   friend constexpr Decimal operator+(Decimal a, Decimal b) { return Decimal(a.units_ + b.units_); }
   friend constexpr Decimal operator-(Decimal a, Decimal b) { return Decimal(a.units_ - b.units_); }
