@@ -65,7 +65,9 @@ class Reader {
   std::optional<Error> error_;
 };
 
-void put_id(bj::object& o, std::string_view key, Id id) { o[key] = id; }
+void put_id(bj::object& o, std::string_view key, Id id) {
+  o[key] = id;
+}
 
 }  // namespace
 
@@ -260,10 +262,15 @@ bj::object ContractServiceAdjustment::to_json(std::string_view effective_time) c
 Result<Mapping> Mapping::from_json(const bj::value& v) {
   if (!v.is_object()) return Error(ErrorCode::kInvalidArgument, "a mapping must be a JSON object");
   const bj::object& o = v.get_object();
-  static const std::set<std::string_view> kKeys = {
-      "org_id",     "org_name",           "company_id",  "contract_id",
-      "service_id", "contract_service_id", "company_name",
-      "previous_contract_service_id", "previous_contract_id"};
+  static const std::set<std::string_view> kKeys = {"org_id",
+                                                   "org_name",
+                                                   "company_id",
+                                                   "contract_id",
+                                                   "service_id",
+                                                   "contract_service_id",
+                                                   "company_name",
+                                                   "previous_contract_service_id",
+                                                   "previous_contract_id"};
   std::string where = "mapping";
   if (const bj::value* org = json::find_ci(o, "org_id"); org && org->is_string()) {
     where += " '" + std::string(org->get_string()) + "'";
@@ -312,9 +319,8 @@ Result<Mapping> Mapping::from_json(const bj::value& v) {
   std::optional<Id> company, contract, service;
   std::string company_name;
   for (auto e : {text("org_id", m.org_id, true), text("org_name", m.org_name, false),
-                 text("company_name", company_name, false),
-                 id("company_id", company, true), id("contract_id", contract, true),
-                 id("service_id", service, true),
+                 text("company_name", company_name, false), id("company_id", company, true),
+                 id("contract_id", contract, true), id("service_id", service, true),
                  id("contract_service_id", m.contract_service_id, false),
                  id("previous_contract_service_id", m.previous_contract_service_id, false),
                  id("previous_contract_id", m.previous_contract_id, false)}) {
@@ -337,7 +343,8 @@ bj::object Mapping::to_json() const {
   o["service_id"] = service_id;
   if (contract_service_id) o["contract_service_id"] = *contract_service_id;
   if (company_name) o["company_name"] = *company_name;
-  if (previous_contract_service_id) o["previous_contract_service_id"] = *previous_contract_service_id;
+  if (previous_contract_service_id)
+    o["previous_contract_service_id"] = *previous_contract_service_id;
   if (previous_contract_id) o["previous_contract_id"] = *previous_contract_id;
   return o;
 }
