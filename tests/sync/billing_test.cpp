@@ -11,55 +11,11 @@ namespace bj = boost::json;
 
 namespace {
 
-std::chrono::system_clock::time_point at_utc(int y, unsigned m, unsigned d, int h, int min = 0) {
-  using namespace std::chrono;
-  return sys_days{year{y} / month{m} / day{d}} + hours{h} + minutes{min};
-}
-
-bj::object row(std::int64_t id, std::int64_t cs, const char* start, const char* end,
-               std::int64_t units, bool posted = false) {
-  return bj::object{{"id", id},
-                    {"contractID", 300},
-                    {"contractServiceID", cs},
-                    {"serviceID", 77},
-                    {"startDate", std::string(start) + "T00:00:00"},
-                    {"endDate", std::string(end) + "T00:00:00"},
-                    {"units", units},
-                    {"cost", 3.0},
-                    {"price", 5.0},
-                    {"approveAndPostDate", posted ? bj::value("2026-03-05T10:00:00") : nullptr}};
-}
-
-// One company, one Recurring Service contract with service 77 on line 5001 holding 40 units at
-// a unit cost of 3.0000 in March and April 2026.
-std::shared_ptr<fake::Tenant> standard_tenant() {
-  auto t = std::make_shared<fake::Tenant>();
-  t->add("Companies", {{"id", 101}, {"companyName", "Acme Inc"}, {"isActive", true},
-                       {"companyType", 1}});
-  t->add("Contracts", {{"id", 300}, {"companyID", 101}, {"contractName", "Acme Recurring"},
-                       {"contractType", 7}, {"status", 1}, {"startDate", "2026-01-01T00:00:00"},
-                       {"endDate", "2026-12-31T00:00:00"}});
-  t->add("Services", {{"id", 77}, {"name", "Directory - per user"}, {"isActive", true}});
-  t->add("ContractServices", {{"id", 5001}, {"contractID", 300}, {"serviceID", 77},
-                              {"unitCost", 3.0}, {"unitPrice", 5.0}});
-  t->add("ContractServiceUnits", row(1, 5001, "2026-03-01", "2026-03-31", 40));
-  t->add("ContractServiceUnits", row(2, 5001, "2026-04-01", "2026-04-30", 40));
-  return t;
-}
-
-Mapping acme() {
-  Mapping m;
-  m.org_id = "org-1";
-  m.org_name = "Acme";
-  m.company_id = 101;
-  m.contract_id = 300;
-  m.service_id = 77;
-  return m;
-}
-
-Usage usage(std::int64_t hwm, const char* cost, const char* org = "org-1") {
-  return Usage{org, hwm, Decimal::parse(cost).value()};
-}
+using fake::acme;
+using fake::at_utc;
+using fake::row;
+using fake::standard_tenant;
+using fake::usage;
 
 BillingOptions options_at(std::chrono::system_clock::time_point now, std::string tz = "UTC") {
   BillingOptions o;

@@ -6,9 +6,11 @@
 #include <autotask_sync/client/client.hpp>
 #include <autotask_sync/http/mock_transport.hpp>
 #include <autotask_sync/model/json_util.hpp>
+#include <autotask_sync/sync/billing.hpp>
 
 #include <boost/json.hpp>
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <string>
@@ -173,6 +175,60 @@ inline std::shared_ptr<Client> client_for(std::shared_ptr<http::MockTransport> m
   o.limits.watch_budget = false;
   o.retry.max_attempts = 1;
   return Client::create(o, mock).value();
+}
+
+// The clock of a test: the instant y-m-d h:min UTC.
+inline std::chrono::system_clock::time_point at_utc(int y, unsigned m, unsigned d, int h,
+                                                    int min = 0) {
+  using namespace std::chrono;
+  return sys_days{year{y} / month{m} / day{d}} + hours{h} + minutes{min};
+}
+
+// A units row of contract 300.
+inline bj::object row(std::int64_t id, std::int64_t cs, const char* start, const char* end,
+                      std::int64_t units, bool posted = false, std::int64_t service = 77) {
+  return bj::object{{"id", id},
+                    {"contractID", 300},
+                    {"contractServiceID", cs},
+                    {"serviceID", service},
+                    {"startDate", std::string(start) + "T00:00:00"},
+                    {"endDate", std::string(end) + "T00:00:00"},
+                    {"units", units},
+                    {"cost", 3.0},
+                    {"price", 5.0},
+                    {"approveAndPostDate", posted ? bj::value("2026-03-05T10:00:00") : nullptr}};
+}
+
+// One company, one Recurring Service contract with service 77 on line 5001 holding 40 units at
+// a unit cost of 3.0000 in March and April 2026.
+inline std::shared_ptr<Tenant> standard_tenant() {
+  auto t = std::make_shared<Tenant>();
+  t->add("Companies", {{"id", 101}, {"companyName", "Acme Inc"}, {"isActive", true},
+                       {"companyType", 1}, {"currencyID", 1}});
+  t->add("Contracts", {{"id", 300}, {"companyID", 101}, {"contractName", "Acme Recurring"},
+                       {"contractType", 7}, {"status", 1}, {"startDate", "2026-01-01T00:00:00"},
+                       {"endDate", "2026-12-31T00:00:00"}});
+  t->add("Services", {{"id", 77}, {"name", "Directory - per user"}, {"isActive", true}});
+  t->add("ContractServices", {{"id", 5001}, {"contractID", 300}, {"serviceID", 77},
+                              {"unitCost", 3.0}, {"unitPrice", 5.0}});
+  t->add("ContractServiceUnits", row(1, 5001, "2026-03-01", "2026-03-31", 40));
+  t->add("ContractServiceUnits", row(2, 5001, "2026-04-01", "2026-04-30", 40));
+  return t;
+}
+
+// The org billed on that line.
+inline Mapping acme() {
+  Mapping m;
+  m.org_id = "org-1";
+  m.org_name = "Acme";
+  m.company_id = 101;
+  m.contract_id = 300;
+  m.service_id = 77;
+  return m;
+}
+
+inline Usage usage(std::int64_t hwm, const char* cost, const char* org = "org-1") {
+  return Usage{org, hwm, Decimal::parse(cost).value()};
 }
 
 }  // namespace fake
