@@ -6,6 +6,8 @@
 #include <autotask_sync/model/json_util.hpp>
 #include <autotask_sync/sync/config.hpp>
 
+#include "integration/support.hpp"
+
 #include <doctest/doctest.h>
 
 #include <boost/json.hpp>
@@ -22,19 +24,8 @@ namespace bj = boost::json;
 
 namespace {
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// 2026-12-03 10:00 UTC: the December row of every demo contract service is open, November's is
-// posted.
-std::chrono::system_clock::time_point run_time() {
-  using namespace std::chrono;
-  return sys_days{year{2026} / 12 / 3} + hours{10};
-}
+using integration::read_text;
+using integration::run_time;
 
 struct Fixture {
   std::unique_ptr<autotask_sim::Simulator> sim;

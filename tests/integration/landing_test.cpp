@@ -5,6 +5,8 @@
 #include <autotask_sim/tenant.hpp>
 #include <autotask_sync/sync/config.hpp>
 
+#include "integration/support.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cstdio>
@@ -16,13 +18,7 @@ using namespace autotask_sync;
 
 namespace {
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
+using integration::read_text;
 struct Site {
   std::unique_ptr<autotask_sim::Simulator> sim;
   std::shared_ptr<Client> client;

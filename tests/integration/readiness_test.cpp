@@ -10,6 +10,8 @@
 #include <autotask_sync/sync/readiness.hpp>
 #include <autotask_sync/sync/suggest.hpp>
 
+#include "integration/support.hpp"
+
 #include <doctest/doctest.h>
 
 #include <boost/json.hpp>
@@ -26,17 +28,8 @@ namespace bj = boost::json;
 
 namespace {
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::chrono::system_clock::time_point run_time() {
-  using namespace std::chrono;
-  return sys_days{year{2026} / 12 / 3} + hours{10};
-}
+using integration::read_text;
+using integration::run_time;
 
 struct Site {
   std::unique_ptr<autotask_sim::Simulator> sim;
