@@ -59,19 +59,19 @@ autotask_sim::Tenant make_tenant(int n, at::Date today) {
     for (int k = 0; k < 2; ++k) {
       const at::Date m = months[k];
       const at::Date last = at::last_of_month(m);
-      rows.push_back(bj::object{
-          {"id", 300000 + i * 2 + k},
-          {"contractID", contract},
-          {"contractServiceID", line},
-          {"serviceID", 1},
-          {"startDate", month_row_date(static_cast<int>(m.year()), static_cast<unsigned>(m.month()), 1)},
-          {"endDate", month_row_date(static_cast<int>(last.year()),
-                                     static_cast<unsigned>(last.month()),
-                                     static_cast<unsigned>(last.day()))},
-          {"units", 10},
-          {"cost", 3.0},
-          {"price", 5.0},
-          {"approveAndPostDate", nullptr}});
+      rows.push_back(bj::object{{"id", 300000 + i * 2 + k},
+                                {"contractID", contract},
+                                {"contractServiceID", line},
+                                {"serviceID", 1},
+                                {"startDate", month_row_date(static_cast<int>(m.year()),
+                                                             static_cast<unsigned>(m.month()), 1)},
+                                {"endDate", month_row_date(static_cast<int>(last.year()),
+                                                           static_cast<unsigned>(last.month()),
+                                                           static_cast<unsigned>(last.day()))},
+                                {"units", 10},
+                                {"cost", 3.0},
+                                {"price", 5.0},
+                                {"approveAndPostDate", nullptr}});
     }
   }
   t.entities["Companies"] = std::move(companies);
@@ -150,11 +150,11 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "%s failed: %s\n", run, report.error().describe().c_str());
       return 1;
     }
-    std::printf("%-10s %6lld ms  %5llu requests  %5zu writes  updated %zu unchanged %zu failed %zu\n",
-                run, static_cast<long long>(ms),
-                static_cast<unsigned long long>(report->requests),
-                (*sim)->write_count() - writes_before, report->totals.updated,
-                report->totals.unchanged, report->totals.failed);
+    std::printf(
+        "%-10s %6lld ms  %5llu requests  %5zu writes  updated %zu unchanged %zu failed %zu\n", run,
+        static_cast<long long>(ms), static_cast<unsigned long long>(report->requests),
+        (*sim)->write_count() - writes_before, report->totals.updated, report->totals.unchanged,
+        report->totals.failed);
   }
   std::printf("peak resident memory %ld KiB (simulator included)\n", peak_rss_kib());
   std::remove(ca.c_str());

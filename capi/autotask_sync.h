@@ -74,8 +74,7 @@ const char* atsync_last_error_message(void);
 
 /* Creates a client from a config document (the same JSON as the CLI's --config file; its
  * "autotask" object is required here). On success *out receives the client. */
-atsync_status atsync_client_create(const char* config_json, size_t config_len,
-                                   atsync_client** out);
+atsync_status atsync_client_create(const char* config_json, size_t config_len, atsync_client** out);
 
 /* Sets (or, with fn == NULL, removes) the logger. Lines below min_level are not built. */
 atsync_status atsync_client_set_logger(atsync_client* client, atsync_log_fn fn, void* user_data,

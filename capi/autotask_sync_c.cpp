@@ -107,9 +107,13 @@ atsync_status guarded(Fn fn) {
 
 extern "C" {
 
-const char* atsync_version(void) { return "0.1.0"; }
+const char* atsync_version(void) {
+  return "0.1.0";
+}
 
-const char* atsync_last_error_message(void) { return last_error.c_str(); }
+const char* atsync_last_error_message(void) {
+  return last_error.c_str();
+}
 
 atsync_status atsync_client_create(const char* config_json, size_t config_len,
                                    atsync_client** out) {
@@ -169,13 +173,12 @@ atsync_status atsync_sync_run(atsync_client* client, const char* input_json, siz
     std::vector<at::Usage> usage = client->config.usage;
     if (input_json) {
       // The input takes the config's shape, restricted to mappings and usage.
-      auto doc = at::json::parse(std::string_view(input_json, input_len),
-                                 at::ErrorCode::kInvalidArgument);
+      auto doc =
+          at::json::parse(std::string_view(input_json, input_len), at::ErrorCode::kInvalidArgument);
       if (!doc) return fail(ATSYNC_E_INVALID_ARGUMENT, "input_json: " + doc.error().message);
-      if (doc->is_object() && (doc->get_object().contains("autotask") ||
-                               doc->get_object().contains("billing"))) {
-        return fail(ATSYNC_E_INVALID_ARGUMENT,
-                    "input_json may hold only 'mappings' and 'usage'");
+      if (doc->is_object() &&
+          (doc->get_object().contains("autotask") || doc->get_object().contains("billing"))) {
+        return fail(ATSYNC_E_INVALID_ARGUMENT, "input_json may hold only 'mappings' and 'usage'");
       }
       auto input = at::parse_config(std::string_view(input_json, input_len));
       if (!input) {
@@ -214,8 +217,8 @@ atsync_status atsync_check_run(atsync_client* client, const char* input_json, si
     at::Config given;
     if (input_json) {
       // The input takes the config's shape, restricted to mappings, usage and portal.orgs.
-      auto doc = at::json::parse(std::string_view(input_json, input_len),
-                                 at::ErrorCode::kInvalidArgument);
+      auto doc =
+          at::json::parse(std::string_view(input_json, input_len), at::ErrorCode::kInvalidArgument);
       if (!doc) return fail(ATSYNC_E_INVALID_ARGUMENT, "input_json: " + doc.error().message);
       if (doc->is_object()) {
         const auto& o = doc->get_object();
@@ -273,8 +276,12 @@ unsigned long long atsync_client_request_count(const atsync_client* client) {
   return client && client->client ? client->client->request_count() : 0;
 }
 
-void atsync_string_free(char* s) { std::free(s); }
+void atsync_string_free(char* s) {
+  std::free(s);
+}
 
-void atsync_client_destroy(atsync_client* client) { delete client; }
+void atsync_client_destroy(atsync_client* client) {
+  delete client;
+}
 
 }  // extern "C"

@@ -102,8 +102,8 @@ Result<void> add_subject_alt_names(X509* certificate, const std::vector<std::str
     }
     name.release();
   }
-  if (::X509_add1_ext_i2d(certificate, NID_subject_alt_name, names.get(), 0,
-                          X509V3_ADD_DEFAULT) != 1) {
+  if (::X509_add1_ext_i2d(certificate, NID_subject_alt_name, names.get(), 0, X509V3_ADD_DEFAULT) !=
+      1) {
     return openssl_error("could not add the subjectAltName extension");
   }
   return {};
@@ -147,8 +147,8 @@ Result<CertificatePair> make_self_signed_certificate(const std::vector<std::stri
   const std::string& common_name = dns_names.empty() ? ip_addresses.front() : dns_names.front();
   X509_NAME* subject = ::X509_get_subject_name(certificate.get());
   if (::X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_UTF8,
-                                   reinterpret_cast<const unsigned char*>(common_name.c_str()),
-                                   -1, -1, 0) != 1 ||
+                                   reinterpret_cast<const unsigned char*>(common_name.c_str()), -1,
+                                   -1, 0) != 1 ||
       ::X509_set_issuer_name(certificate.get(), subject) != 1 ||
       ::X509_set_pubkey(certificate.get(), key.get()) != 1) {
     return openssl_error("could not set the subject");
@@ -157,11 +157,11 @@ Result<CertificatePair> make_self_signed_certificate(const std::vector<std::stri
   X509V3_CTX context;
   X509V3_set_ctx_nodb(&context);
   ::X509V3_set_ctx(&context, certificate.get(), certificate.get(), nullptr, nullptr, 0);
-  for (auto [nid, value] : {std::pair{NID_basic_constraints, "critical,CA:TRUE"},
-                            std::pair{NID_key_usage, "critical,digitalSignature,keyCertSign"},
-                            std::pair{NID_ext_key_usage, "serverAuth"},
-                            std::pair{NID_subject_key_identifier, "hash"},
-                            std::pair{NID_authority_key_identifier, "keyid:always"}}) {
+  for (auto [nid, value] :
+       {std::pair{NID_basic_constraints, "critical,CA:TRUE"},
+        std::pair{NID_key_usage, "critical,digitalSignature,keyCertSign"},
+        std::pair{NID_ext_key_usage, "serverAuth"}, std::pair{NID_subject_key_identifier, "hash"},
+        std::pair{NID_authority_key_identifier, "keyid:always"}}) {
     if (auto added = add_extension(certificate.get(), context, nid, value); !added) {
       return std::move(added).error();
     }

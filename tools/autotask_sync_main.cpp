@@ -33,8 +33,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <iostream>
 #include <functional>
+#include <iostream>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -248,15 +248,14 @@ boost::json::object failure_report(const at::Error& e, bool dry_run,
                                    const char* schema = "autotask_sync.sync_report.v1") {
   boost::json::array texts;
   for (const auto& t : e.server_errors) texts.emplace_back(t);
-  return boost::json::object{
-      {"schema", schema},
-      {"dry_run", dry_run},
-      {"failed", true},
-      {"results", boost::json::array()},
-      {"error", boost::json::object{{"code", at::to_string(e.code)},
-                                    {"message", e.message},
-                                    {"http_status", e.http_status},
-                                    {"server_errors", std::move(texts)}}}};
+  return boost::json::object{{"schema", schema},
+                             {"dry_run", dry_run},
+                             {"failed", true},
+                             {"results", boost::json::array()},
+                             {"error", boost::json::object{{"code", at::to_string(e.code)},
+                                                           {"message", e.message},
+                                                           {"http_status", e.http_status},
+                                                           {"server_errors", std::move(texts)}}}};
 }
 
 // What every subcommand needs: the config, a client, and the embedded simulator when the
@@ -335,9 +334,9 @@ std::optional<int> open_session(const std::string& config_path, const std::strin
 int run_sync(const SyncArgs& args) {
   std::string error;
   Session session;
-  if (auto status = open_session(args.config_path, args.tenant_file, args.log_level,
-                                 args.report_path.empty() ? "" : report_path_for(args, 1),
-                                 session)) {
+  if (auto status =
+          open_session(args.config_path, args.tenant_file, args.log_level,
+                       args.report_path.empty() ? "" : report_path_for(args, 1), session)) {
     return *status;
   }
   const at::Config* config = &session.config;
@@ -346,8 +345,8 @@ int run_sync(const SyncArgs& args) {
   options.dry_run = args.dry_run;
   if (args.progress || ::isatty(STDERR_FILENO)) options.progress = draw_progress;
 
-  options.lock = file_lock(
-      args.lock_path.empty() ? default_lock_path(*config, args.config_path) : args.lock_path);
+  options.lock = file_lock(args.lock_path.empty() ? default_lock_path(*config, args.config_path)
+                                                  : args.lock_path);
 
   int status = 0;
   for (int run = 1; run <= args.repeat; ++run) {
@@ -357,10 +356,9 @@ int run_sync(const SyncArgs& args) {
       std::cerr << "autotask-sync: the sync did not run: " << report.error().describe() << "\n";
       // A nightly job still gets a record of why nothing happened.
       if (!args.report_path.empty()) {
-        write_file_atomically(report_path_for(args, run),
-                              at::json::serialize(failure_report(report.error(), args.dry_run)) +
-                                  "\n",
-                              error);
+        write_file_atomically(
+            report_path_for(args, run),
+            at::json::serialize(failure_report(report.error(), args.dry_run)) + "\n", error);
       }
       return kExitFailed;
     }
@@ -436,14 +434,18 @@ struct PlanArgs {
   bool progress = false;
 };
 
-std::string opt_text(const std::optional<std::int64_t>& v) { return v ? std::to_string(*v) : "-"; }
-std::string opt_text(const std::optional<at::Decimal>& v) { return v ? v->to_string() : "-"; }
+std::string opt_text(const std::optional<std::int64_t>& v) {
+  return v ? std::to_string(*v) : "-";
+}
+std::string opt_text(const std::optional<at::Decimal>& v) {
+  return v ? v->to_string() : "-";
+}
 
 // The plan as a table: one line per entry, then why each held or skipped entry is so.
 std::string plan_text(const at::Plan& plan) {
   std::ostringstream out;
-  out << "Plan " << plan.plan_id << ", " << at::format_date(plan.run_date) << " ("
-      << plan.time_zone << "), effective " << at::format_date(plan.effective_date) << " ("
+  out << "Plan " << plan.plan_id << ", " << at::format_date(plan.run_date) << " (" << plan.time_zone
+      << "), effective " << at::format_date(plan.effective_date) << " ("
       << at::to_string(plan.policy) << ")\n\n";
   char line[256];
   std::snprintf(line, sizeof line, "%-16s %-13s %-10s %13s %21s %6s\n", "org", "outcome",
@@ -460,10 +462,18 @@ std::string plan_text(const at::Plan& plan) {
                   units.c_str(), cost.c_str(), delta.c_str());
     out << line;
     switch (e.outcome) {
-      case at::Outcome::kWouldUpdate: ++would; break;
-      case at::Outcome::kHeld: ++held; break;
-      case at::Outcome::kUnchanged: ++unchanged; break;
-      default: ++skipped; break;
+      case at::Outcome::kWouldUpdate:
+        ++would;
+        break;
+      case at::Outcome::kHeld:
+        ++held;
+        break;
+      case at::Outcome::kUnchanged:
+        ++unchanged;
+        break;
+      default:
+        ++skipped;
+        break;
     }
   }
   bool notes = false;
@@ -482,12 +492,12 @@ std::string plan_text(const at::Plan& plan) {
 
 int run_plan(const PlanArgs& args) {
   Session session;
-  if (auto status = open_session(args.config_path, args.tenant_file, args.log_level,
-                                 args.out_path, session)) {
+  if (auto status = open_session(args.config_path, args.tenant_file, args.log_level, args.out_path,
+                                 session)) {
     return *status;
   }
-  auto plan = at::plan_billing_sync(*session.client, session.config.mappings,
-                                    session.config.usage, session.config.billing);
+  auto plan = at::plan_billing_sync(*session.client, session.config.mappings, session.config.usage,
+                                    session.config.billing);
   if (!plan) {
     std::cerr << "autotask-sync: the plan could not be made: " << plan.error().describe() << "\n";
     return kExitFailed;
@@ -529,18 +539,17 @@ int run_apply(const PlanArgs& args) {
   options.only_approved = !args.include_unapproved;
   options.dry_run = args.dry_run;
   options.now = session.config.billing.now;
-  options.lock = file_lock(args.lock_path.empty()
-                               ? default_lock_path(session.config, args.config_path)
-                               : args.lock_path);
+  options.lock =
+      file_lock(args.lock_path.empty() ? default_lock_path(session.config, args.config_path)
+                                       : args.lock_path);
   if (args.progress || ::isatty(STDERR_FILENO)) options.progress = draw_progress;
   auto report = at::apply_billing_plan(*session.client, *plan, options);
   if (!report) {
     std::cerr << "autotask-sync: the plan was not applied: " << report.error().describe() << "\n";
     if (!args.report_path.empty()) {
-      write_file_atomically(args.report_path,
-                            at::json::serialize(failure_report(report.error(), args.dry_run)) +
-                                "\n",
-                            error);
+      write_file_atomically(
+          args.report_path,
+          at::json::serialize(failure_report(report.error(), args.dry_run)) + "\n", error);
     }
     return kExitFailed;
   }
@@ -610,13 +619,15 @@ int main(int argc, char** argv) {
   sync->add_option("--report", sync_args.report_path, "Write the JSON report to this file");
   sync->add_option("--tenant", sync_args.tenant_file,
                    "Tenant fixture for the embedded simulator (default: the demo tenant)");
-  sync->add_option("--lock-file", sync_args.lock_path,
-                   "Lock file held while syncing (default: one per tenant in $XDG_RUNTIME_DIR or /tmp)");
+  sync->add_option(
+      "--lock-file", sync_args.lock_path,
+      "Lock file held while syncing (default: one per tenant in $XDG_RUNTIME_DIR or /tmp)");
   sync->add_flag("--progress", sync_args.progress,
                  "Draw a progress bar on stderr (default: when stderr is a terminal)");
   sync->add_option("--repeat", sync_args.repeat, "Run the sync this many times in a row")
       ->check(CLI::Range(1, 100));
-  sync->add_option("--log-level", sync_args.log_level, "debug, info, warn, error (default), off; to stderr");
+  sync->add_option("--log-level", sync_args.log_level,
+                   "debug, info, warn, error (default), off; to stderr");
 
   CheckArgs check_args;
   auto* check = app.add_subcommand(

@@ -21,12 +21,18 @@ namespace {
 
 constexpr std::int64_t kRecurringService = 7;
 
-std::string day_text(Date d) { return autotask_sync::format_date(d) + "T00:00:00"; }
+std::string day_text(Date d) {
+  return autotask_sync::format_date(d) + "T00:00:00";
+}
 
 // Stored rows are normalised, so their date-times always parse.
-Date date_of(const json::value& v) { return *autotask_sync::parse_date_of(v.get_string()); }
+Date date_of(const json::value& v) {
+  return *autotask_sync::parse_date_of(v.get_string());
+}
 
-Date day_before(Date d) { return Date{std::chrono::sys_days(d) - std::chrono::days(1)}; }
+Date day_before(Date d) {
+  return Date{std::chrono::sys_days(d) - std::chrono::days(1)};
+}
 
 std::int64_t int_of(const json::object& row, std::string_view key) {
   return row.at(key).get_int64();

@@ -241,7 +241,9 @@ Result<Cursor> decode_cursor(std::string_view text) {
   return c;
 }
 
-std::string url_encode(std::string_view text) { return urls::encode(text, urls::unreserved_chars); }
+std::string url_encode(std::string_view text) {
+  return urls::encode(text, urls::unreserved_chars);
+}
 
 json::object project(const json::object& row, const EntitySchema& entity,
                      const std::vector<const FieldSpec*>& include) {
@@ -473,7 +475,9 @@ Error not_permitted(std::string_view action, const EntitySchema& entity) {
 
 using UrlFor = std::function<std::string(const Cursor&)>;
 
-std::int64_t id_of(const json::object& row) { return row.at("id").get_int64(); }
+std::int64_t id_of(const json::object& row) {
+  return row.at("id").get_int64();
+}
 
 std::int64_t page_size_for(const ApiConfig& config, const QuerySpec& spec) {
   const auto cap = static_cast<std::int64_t>(config.max_page_size);

@@ -35,7 +35,8 @@ std::vector<PicklistEntry> values(std::initializer_list<Value> list) {
 
 namespace {
 std::vector<PicklistEntry> period_types() {
-  return values({{"1", "Monthly", true}, {"2", "Quarterly"}, {"3", "Semi-Annual"}, {"4", "Yearly"}});
+  return values(
+      {{"1", "Monthly", true}, {"2", "Quarterly"}, {"3", "Semi-Annual"}, {"4", "Yearly"}});
 }
 }  // namespace
 

@@ -239,7 +239,9 @@ constexpr std::array kEntities{
 
 }  // namespace
 
-std::span<const EntitySchema> all_entities() { return kEntities; }
+std::span<const EntitySchema> all_entities() {
+  return kEntities;
+}
 
 const EntitySchema* find_entity(std::string_view name) {
   for (const auto& e : kEntities) {

@@ -505,8 +505,7 @@ Result<std::unique_ptr<Simulator>> Simulator::start(SimulatorOptions options, Te
   limits.thread_limit_status = options.thread_limit_status;
   limits.request_latency = options.request_latency;
   const std::size_t seeded = normalized->requests_this_hour;
-  impl->core =
-      std::make_shared<Core>(std::move(config), std::move(*normalized), limits, seeded);
+  impl->core = std::make_shared<Core>(std::move(config), std::move(*normalized), limits, seeded);
 
   net::co_spawn(*impl->io, accept_connections(impl->core, impl->tls, acceptor), net::detached);
   for (std::size_t i = 0; i < options.threads; ++i) {
@@ -517,7 +516,9 @@ Result<std::unique_ptr<Simulator>> Simulator::start(SimulatorOptions options, Te
 
 Simulator::Simulator(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-Simulator::~Simulator() { stop(); }
+Simulator::~Simulator() {
+  stop();
+}
 
 void Simulator::stop() {
   const std::lock_guard lock(impl_->stop_mutex);
@@ -531,13 +532,21 @@ void Simulator::stop() {
   impl_->io.reset();
 }
 
-std::uint16_t Simulator::port() const noexcept { return impl_->port; }
+std::uint16_t Simulator::port() const noexcept {
+  return impl_->port;
+}
 
-std::string Simulator::base_url() const { return impl_->base_url; }
+std::string Simulator::base_url() const {
+  return impl_->base_url;
+}
 
-std::string Simulator::zone_lookup_url() const { return impl_->base_url + "V1.0/zoneInformation"; }
+std::string Simulator::zone_lookup_url() const {
+  return impl_->base_url + "V1.0/zoneInformation";
+}
 
-const std::string& Simulator::certificate_pem() const noexcept { return impl_->certificate_pem; }
+const std::string& Simulator::certificate_pem() const noexcept {
+  return impl_->certificate_pem;
+}
 
 Result<void> Simulator::write_certificate(const std::string& path) const {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -552,13 +561,21 @@ boost::json::array Simulator::entities(std::string_view entity) const {
   return impl_->core->entities(entity);
 }
 
-std::size_t Simulator::request_count() const { return impl_->core->request_count(); }
+std::size_t Simulator::request_count() const {
+  return impl_->core->request_count();
+}
 
-std::size_t Simulator::write_count() const { return impl_->core->write_count(); }
+std::size_t Simulator::write_count() const {
+  return impl_->core->write_count();
+}
 
-std::vector<LoggedRequest> Simulator::requests() const { return impl_->core->requests(); }
+std::vector<LoggedRequest> Simulator::requests() const {
+  return impl_->core->requests();
+}
 
-void Simulator::set_fault(FaultHook hook) { impl_->core->set_fault(std::move(hook)); }
+void Simulator::set_fault(FaultHook hook) {
+  impl_->core->set_fault(std::move(hook));
+}
 
 std::size_t Simulator::peak_in_flight(std::string_view endpoint) const {
   return impl_->core->peak_in_flight(endpoint);

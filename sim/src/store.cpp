@@ -8,7 +8,9 @@ namespace json = boost::json;
 
 namespace {
 
-std::int64_t id_of(const json::value& row) { return row.at("id").get_int64(); }
+std::int64_t id_of(const json::value& row) {
+  return row.at("id").get_int64();
+}
 
 const json::array& empty_table() {
   static const json::array empty;

@@ -148,7 +148,9 @@ std::string row_place(std::string_view entity, std::size_t index, const json::ob
   return place;
 }
 
-std::int64_t id_of(const json::value& row) { return row.at("id").get_int64(); }
+std::int64_t id_of(const json::value& row) {
+  return row.at("id").get_int64();
+}
 
 // Every reference the simulator relies on must point at a row of the tenant.
 Result<void> check_references(Tenant& tenant) {
@@ -466,10 +468,9 @@ Result<Tenant> normalize_tenant(Tenant tenant) {
 Result<Tenant> load_tenant(const json::value& document) {
   if (!document.is_object()) return invalid("tenant: the document should be a JSON object");
   const json::object& top = document.get_object();
-  if (auto r =
-          check_keys(top, {"zone", "api_users", "entities", "picklists", "permissions",
-                           "requests_this_hour"},
-                     "tenant");
+  if (auto r = check_keys(
+          top, {"zone", "api_users", "entities", "picklists", "permissions", "requests_this_hour"},
+          "tenant");
       !r) {
     return std::move(r).error();
   }

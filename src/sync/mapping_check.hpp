@@ -61,8 +61,8 @@ Result<TenantView> load_tenant_view(Client& client, const std::vector<const Mapp
                                     const LoadOptions& options);
 
 struct MappingRules {
-  Date effective{};                          // the run's default effective date
-  std::int64_t active_contract_status = 1;   // Contract.status meaning Active
+  Date effective{};                                 // the run's default effective date
+  std::int64_t active_contract_status = 1;          // Contract.status meaning Active
   std::vector<std::int64_t> allowed_company_types;  // empty: any type
   // Whether a Contract.contractPeriodType value is a monthly period; nullopt when unknown. The
   // check is skipped when this is empty or answers nullopt.

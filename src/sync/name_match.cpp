@@ -79,12 +79,15 @@ Decoded decode(std::string_view s) {
 const std::vector<std::vector<std::string>>& legal_suffixes() {
   static const std::vector<std::vector<std::string>> list = [] {
     std::vector<std::vector<std::string>> l = {
-        {"inc"},  {"incorporated"}, {"llc"},   {"l", "l", "c"}, {"ltd"},   {"limited"},
-        {"gmbh"}, {"ag"},           {"sa"},    {"s", "a"},      {"sarl"},  {"s", "a", "r", "l"},
-        {"sas"},  {"s", "a", "s"},  {"bv"},    {"b", "v"},      {"nv"},    {"n", "v"},
-        {"pty"},  {"plc"},          {"co"},    {"corp"},        {"corporation"},
-        {"company"}, {"kg"},        {"oy"},    {"ab"},          {"as"},    {"aps"},
-        {"srl"},  {"s", "r", "l"},  {"spa"},   {"s", "p", "a"}, {"kk"},
+        {"inc"},         {"incorporated"}, {"llc"},         {"l", "l", "c"},
+        {"ltd"},         {"limited"},      {"gmbh"},        {"ag"},
+        {"sa"},          {"s", "a"},       {"sarl"},        {"s", "a", "r", "l"},
+        {"sas"},         {"s", "a", "s"},  {"bv"},          {"b", "v"},
+        {"nv"},          {"n", "v"},       {"pty"},         {"plc"},
+        {"co"},          {"corp"},         {"corporation"}, {"company"},
+        {"kg"},          {"oy"},           {"ab"},          {"as"},
+        {"aps"},         {"srl"},          {"s", "r", "l"}, {"spa"},
+        {"s", "p", "a"}, {"kk"},
     };
     std::stable_sort(l.begin(), l.end(),
                      [](const auto& a, const auto& b) { return a.size() > b.size(); });
@@ -134,16 +137,17 @@ std::string join(const std::vector<std::string>& words) {
   return out;
 }
 
-double round4(double x) { return std::round(x * 10000.0) / 10000.0; }
+double round4(double x) {
+  return std::round(x * 10000.0) / 10000.0;
+}
 
 }  // namespace
 
 Result<std::string> normalize_name(std::string_view raw, bool strip_legal_suffixes) {
   const Decoded in = decode(raw);
   if (in.bad_offset >= 0) {
-    return Error(ErrorCode::kInvalidArgument,
-                 "the name is not valid UTF-8 (bad byte at offset " +
-                     std::to_string(in.bad_offset) + ")");
+    return Error(ErrorCode::kInvalidArgument, "the name is not valid UTF-8 (bad byte at offset " +
+                                                  std::to_string(in.bad_offset) + ")");
   }
   // Apostrophes first: NFKC would turn "´" into a space and a combining accent.
   std::string pre;
@@ -259,9 +263,8 @@ double name_similarity(const PreparedName& a, const PreparedName& b) {
   const std::size_t all = a.token_set.size() + b.token_set.size() - common;
   const double jaccard = all ? static_cast<double>(common) / static_cast<double>(all) : 0.0;
   const std::size_t longer = std::max(a.code_points.size(), b.code_points.size());
-  const double edit =
-      1.0 - static_cast<double>(edit_distance(a.code_points, b.code_points)) /
-                static_cast<double>(longer);
+  const double edit = 1.0 - static_cast<double>(edit_distance(a.code_points, b.code_points)) /
+                                static_cast<double>(longer);
   return round4(std::min(0.99, std::max(jaccard, edit)));
 }
 
@@ -319,8 +322,7 @@ std::vector<std::uint32_t> NameIndex::candidates(const PreparedName& name,
   for (const auto& key : index_keys(name)) {
     auto it = postings_.find(key);
     if (it == postings_.end() || it->second.size() > frequent) continue;
-    const double w =
-        (key[0] == 'w' ? 2.0 : 1.0) / static_cast<double>(it->second.size());
+    const double w = (key[0] == 'w' ? 2.0 : 1.0) / static_cast<double>(it->second.size());
     for (std::uint32_t e : it->second) {
       auto [slot, inserted] = weight.try_emplace(e, 0.0);
       if (inserted) touched.push_back(e);

@@ -42,9 +42,9 @@ std::string sanitize_utf8(std::string_view text);
 
 // A normalised name prepared for scoring.
 struct PreparedName {
-  std::string text;                  // the normalised name
-  std::u32string code_points;        // text decoded
-  std::vector<std::string> tokens;   // the words of text, in order
+  std::string text;                    // the normalised name
+  std::u32string code_points;          // text decoded
+  std::vector<std::string> tokens;     // the words of text, in order
   std::vector<std::string> token_set;  // sorted, unique
 };
 

@@ -18,10 +18,10 @@ Error usage_error(const std::string& where, const std::string& what) {
 
 // RFC 3339: a full date, 'T', a time of day, and Z or a numeric offset.
 Result<DateTime> parse_instant(std::string_view text) {
-  const bool zoned = text.size() > 19 && text[10] == 'T' &&
-                     (text.back() == 'Z' || text.back() == 'z' ||
-                      (text.size() >= 25 && (text[text.size() - 6] == '+' ||
-                                             text[text.size() - 6] == '-')));
+  const bool zoned =
+      text.size() > 19 && text[10] == 'T' &&
+      (text.back() == 'Z' || text.back() == 'z' ||
+       (text.size() >= 25 && (text[text.size() - 6] == '+' || text[text.size() - 6] == '-')));
   if (!zoned) {
     return Error(ErrorCode::kInvalidArgument,
                  "'" + std::string(text.substr(0, 40)) +
@@ -124,7 +124,8 @@ Result<Usage> Usage::from_json(const bj::value& v) {
   }
 
   auto cost = o.find("unit_cost");
-  if (cost == o.end() || cost->value().is_null()) return usage_error(where, "'unit_cost' is required");
+  if (cost == o.end() || cost->value().is_null())
+    return usage_error(where, "'unit_cost' is required");
   auto c = amount(o, "unit_cost", where);
   if (!c) return std::move(c).error();
   u.unit_cost = *c;
@@ -150,8 +151,8 @@ Result<UsagePeak> peak_in_month(const std::vector<UsageSample>& samples, Date pe
   for (const auto& s : samples) {
     // The sample's civil date in the zone decides its month: no offset is assumed.
     const auto local = zone->to_local(std::chrono::floor<std::chrono::seconds>(s.at));
-    const Date day{std::chrono::sys_days{std::chrono::floor<std::chrono::days>(
-        local.time_since_epoch())}};
+    const Date day{
+        std::chrono::sys_days{std::chrono::floor<std::chrono::days>(local.time_since_epoch())}};
     if (first_of_month(day) != month) {
       ++out.outside_period;
       continue;

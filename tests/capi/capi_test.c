@@ -19,15 +19,14 @@
 static int failures = 0;
 static int passes = 0;
 
-#define EXPECT(cond)                                                        \
-  do {                                                                      \
-    if (cond) {                                                             \
-      ++passes;                                                             \
-    } else {                                                                \
-      ++failures;                                                           \
-      fprintf(stderr, "%s:%d: expectation failed: %s\n", __FILE__, __LINE__, \
-              #cond);                                                       \
-    }                                                                       \
+#define EXPECT(cond)                                                                 \
+  do {                                                                               \
+    if (cond) {                                                                      \
+      ++passes;                                                                      \
+    } else {                                                                         \
+      ++failures;                                                                    \
+      fprintf(stderr, "%s:%d: expectation failed: %s\n", __FILE__, __LINE__, #cond); \
+    }                                                                                \
   } while (0)
 
 static const char* kSecret = "CANARY-C-SECRET-91c2";
@@ -246,19 +245,29 @@ static atsync_client* check_client(const char* source_dir, const char* example,
 }
 
 /* Every finding code the unprepared fixture produces once, with the config's mappings. */
-static const char* const kUnpreparedCodes[] = {
-    "costs.unreadable",        "company.not_found",
-    "company.inactive",        "company.type_not_allowed",
-    "drift.company_renamed",   "contract.not_found",
-    "contract.other_company",  "contract.not_recurring_service",
-    "contract.inactive",       "contract.ended",
-    "contract.not_started",    "contract.period_not_monthly",
-    "service.not_found",       "service.is_bundle",
-    "service.inactive",        "line.service_not_on_contract",
-    "line.service_twice",      "line.not_on_contract",
-    "line.other_service",      "units.no_row",
-    "line.shared",             "portal.unmapped_usage",
-    "portal.org_gone"};
+static const char* const kUnpreparedCodes[] = {"costs.unreadable",
+                                               "company.not_found",
+                                               "company.inactive",
+                                               "company.type_not_allowed",
+                                               "drift.company_renamed",
+                                               "contract.not_found",
+                                               "contract.other_company",
+                                               "contract.not_recurring_service",
+                                               "contract.inactive",
+                                               "contract.ended",
+                                               "contract.not_started",
+                                               "contract.period_not_monthly",
+                                               "service.not_found",
+                                               "service.is_bundle",
+                                               "service.inactive",
+                                               "line.service_not_on_contract",
+                                               "line.service_twice",
+                                               "line.not_on_contract",
+                                               "line.other_service",
+                                               "units.no_row",
+                                               "line.shared",
+                                               "portal.unmapped_usage",
+                                               "portal.org_gone"};
 
 static int has_code(const char* report, const char* code, int times) {
   char needle[128];
@@ -317,8 +326,10 @@ static void readiness_checks(const char* sim_exe, const char* source_dir, const 
       char effective[11] = "";
       if (date) snprintf(effective, sizeof effective, "%s", date + strlen("\"effective_date\":\""));
       if (strcmp(effective, "2026-07-01") < 0 || strcmp(effective, "2028-12-31") > 0) {
-        fprintf(stderr, "effective date %s is outside the readiness fixtures' span: regenerate "
-                        "them with fixtures/generate_readiness_tenants.py\n", effective);
+        fprintf(stderr,
+                "effective date %s is outside the readiness fixtures' span: regenerate "
+                "them with fixtures/generate_readiness_tenants.py\n",
+                effective);
         EXPECT(0);
       }
       EXPECT(strstr(report, "\"ready\":false") != NULL);
@@ -344,7 +355,8 @@ static void readiness_checks(const char* sim_exe, const char* source_dir, const 
         "{\"mappings\":[{\"org_id\":\"org-contract-ended\",\"company_id\":208,"
         "\"contract_id\":4008,\"service_id\":401},{\"org_id\":\"org-service-bundle\","
         "\"company_id\":212,\"contract_id\":4012,\"service_id\":450}],"
-        "\"usage\":[{\"org_id\":\"org-contract-ended\",\"high_water_mark\":3,\"unit_cost\":\"3.5\"},"
+        "\"usage\":[{\"org_id\":\"org-contract-ended\",\"high_water_mark\":3,\"unit_cost\":\"3.5\"}"
+        ","
         "{\"org_id\":\"org-service-bundle\",\"high_water_mark\":4,\"unit_cost\":3.5}],"
         "\"portal\":{\"orgs\":[{\"org_id\":\"org-contract-ended\"},"
         "{\"org_id\":\"org-service-bundle\"}]}}";
@@ -366,17 +378,19 @@ static void readiness_checks(const char* sim_exe, const char* source_dir, const 
 
     /* portal.orgs given as empty: every mapped org is gone from the portal. Left out: not
      * looked for. */
-    const char* gone = "{\"mappings\":[{\"org_id\":\"org-ok-1\",\"company_id\":101,"
-                       "\"contract_id\":3001,\"service_id\":401}],\"usage\":[{\"org_id\":"
-                       "\"org-ok-1\",\"high_water_mark\":11,\"unit_cost\":\"3.5\"}],"
-                       "\"portal\":{\"orgs\":[]}}";
+    const char* gone =
+        "{\"mappings\":[{\"org_id\":\"org-ok-1\",\"company_id\":101,"
+        "\"contract_id\":3001,\"service_id\":401}],\"usage\":[{\"org_id\":"
+        "\"org-ok-1\",\"high_water_mark\":11,\"unit_cost\":\"3.5\"}],"
+        "\"portal\":{\"orgs\":[]}}";
     report = NULL;
     EXPECT(atsync_check_run(client, gone, strlen(gone), &report, &len) == ATSYNC_OK);
     if (report) EXPECT(has_code(report, "portal.org_gone", 1));
     atsync_string_free(report);
-    const char* kept = "{\"mappings\":[{\"org_id\":\"org-ok-1\",\"company_id\":101,"
-                       "\"contract_id\":3001,\"service_id\":401}],\"usage\":[{\"org_id\":"
-                       "\"org-ok-1\",\"high_water_mark\":11,\"unit_cost\":\"3.5\"}]}";
+    const char* kept =
+        "{\"mappings\":[{\"org_id\":\"org-ok-1\",\"company_id\":101,"
+        "\"contract_id\":3001,\"service_id\":401}],\"usage\":[{\"org_id\":"
+        "\"org-ok-1\",\"high_water_mark\":11,\"unit_cost\":\"3.5\"}]}";
     report = NULL;
     EXPECT(atsync_check_run(client, kept, strlen(kept), &report, &len) == ATSYNC_OK);
     if (report) {
@@ -556,8 +570,9 @@ int main(int argc, char** argv) {
   atsync_string_free(report);
 
   /* Input given per call, with a bad entry: refused, naming it. */
-  const char* input = "{\"mappings\":[],\"usage\":[{\"org_id\":\"x\",\"high_water_mark\":-3,"
-                      "\"unit_cost\":1}]}";
+  const char* input =
+      "{\"mappings\":[],\"usage\":[{\"org_id\":\"x\",\"high_water_mark\":-3,"
+      "\"unit_cost\":1}]}";
   report = NULL;
   EXPECT(atsync_sync_run(client, input, strlen(input), 0, &report, &len) ==
          ATSYNC_E_INVALID_ARGUMENT);
@@ -583,9 +598,10 @@ int main(int argc, char** argv) {
            port, ca_file);
   client = NULL;
   EXPECT(atsync_client_create(wrong, strlen(wrong), &client) == ATSYNC_OK);
-  const char* one = "{\"mappings\":[{\"org_id\":\"org-a\",\"company_id\":101,\"contract_id\":300,"
-                    "\"service_id\":77}],\"usage\":[{\"org_id\":\"org-a\",\"high_water_mark\":1,"
-                    "\"unit_cost\":1}]}";
+  const char* one =
+      "{\"mappings\":[{\"org_id\":\"org-a\",\"company_id\":101,\"contract_id\":300,"
+      "\"service_id\":77}],\"usage\":[{\"org_id\":\"org-a\",\"high_water_mark\":1,"
+      "\"unit_cost\":1}]}";
   report = NULL;
   EXPECT(atsync_sync_run(client, one, strlen(one), 0, &report, &len) == ATSYNC_E_AUTHENTICATION);
   EXPECT(strstr(atsync_last_error_message(), "not-the-secret") == NULL);

@@ -12,12 +12,12 @@
 
 #include <boost/json.hpp>
 
+#include <unistd.h>
 #include <cstdio>
 #include <fstream>
 #include <map>
 #include <mutex>
 #include <sstream>
-#include <unistd.h>
 
 using namespace autotask_sync;
 namespace bj = boost::json;
@@ -183,9 +183,8 @@ TEST_CASE("a dry run over TLS plans the same changes and leaves the tenant untou
 
 TEST_CASE("the secret never appears in a log line, the report or an error") {
   Fixture f;
-  const std::string secret = autotask_sim::load_tenant(autotask_sim::demo_tenant_json())
-                                 ->api_users.front()
-                                 .secret;
+  const std::string secret =
+      autotask_sim::load_tenant(autotask_sim::demo_tenant_json())->api_users.front().secret;
   auto report = run_billing_sync(*f.client, f.config.mappings, f.config.usage, f.config.billing);
   REQUIRE(report.ok());
   CHECK(json::serialize(report->to_json()).find(secret) == std::string::npos);
@@ -195,9 +194,8 @@ TEST_CASE("the secret never appears in a log line, the report or an error") {
 
   // A wrong secret: the error names the failure, not the value sent.
   Fixture wrong("WRONG-SECRET-CANARY-4411");
-  auto refused =
-      run_billing_sync(*wrong.client, wrong.config.mappings, wrong.config.usage,
-                       wrong.config.billing);
+  auto refused = run_billing_sync(*wrong.client, wrong.config.mappings, wrong.config.usage,
+                                  wrong.config.billing);
   REQUIRE_FALSE(refused.ok());
   CHECK(refused.error().code == ErrorCode::kAuthentication);
   CHECK(refused.error().http_status == 401);

@@ -15,16 +15,16 @@
 
 #include <boost/json.hpp>
 
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <atomic>
 #include <csignal>
-#include <fcntl.h>
 #include <cstdio>
 #include <fstream>
 #include <map>
 #include <thread>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 extern char** environ;
 
@@ -61,35 +61,55 @@ struct World {
 
   World() {
     bj::array companies, contracts, lines, rows, services;
-    companies.push_back(bj::object{{"id", 0}, {"companyName", "Sweep MSP"}, {"companyType", 1},
-                                   {"isActive", true}, {"ownerResourceID", 1}, {"phone", "1"}});
-    services.push_back(bj::object{{"id", kService}, {"name", "Directory Platform - per user"},
-                                  {"unitCost", 3.5}, {"unitPrice", 6.0}, {"periodType", 1},
-                                  {"isActive", true}, {"billingCodeID", 1}});
+    companies.push_back(bj::object{{"id", 0},
+                                   {"companyName", "Sweep MSP"},
+                                   {"companyType", 1},
+                                   {"isActive", true},
+                                   {"ownerResourceID", 1},
+                                   {"phone", "1"}});
+    services.push_back(bj::object{{"id", kService},
+                                  {"name", "Directory Platform - per user"},
+                                  {"unitCost", 3.5},
+                                  {"unitPrice", 6.0},
+                                  {"periodType", 1},
+                                  {"isActive", true},
+                                  {"billingCodeID", 1}});
     Id row_id = 800'000;
     for (int i = 1; i <= kMappings; ++i) {
       const Id company = 100 + i, contract = 3000 + i, line = 5000 + i;
       const std::int64_t units_now = 20 + i;
       companies.push_back(bj::object{{"id", company},
                                      {"companyName", "Sweep Client " + std::to_string(i)},
-                                     {"companyType", 1}, {"isActive", true},
-                                     {"ownerResourceID", 1}, {"phone", "1"}});
-      contracts.push_back(bj::object{{"id", contract}, {"companyID", company},
+                                     {"companyType", 1},
+                                     {"isActive", true},
+                                     {"ownerResourceID", 1},
+                                     {"phone", "1"}});
+      contracts.push_back(bj::object{{"id", contract},
+                                     {"companyID", company},
                                      {"contractName", "Sweep " + std::to_string(i)},
-                                     {"contractType", 7}, {"contractPeriodType", 1},
-                                     {"status", 1}, {"startDate", "2025-01-01T00:00:00"},
+                                     {"contractType", 7},
+                                     {"contractPeriodType", 1},
+                                     {"status", 1},
+                                     {"startDate", "2025-01-01T00:00:00"},
                                      {"endDate", "2028-12-31T00:00:00"}});
-      lines.push_back(bj::object{{"id", line}, {"contractID", contract}, {"serviceID", kService},
-                                 {"unitCost", 3.5}, {"unitPrice", 6.0}});
+      lines.push_back(bj::object{{"id", line},
+                                 {"contractID", contract},
+                                 {"serviceID", kService},
+                                 {"unitCost", 3.5},
+                                 {"unitPrice", 6.0}});
       for (int y = 2025; y <= 2028; ++y) {
         for (unsigned m = 1; m <= 12; ++m) {
           const Date first{std::chrono::year{y} / m / 1};
           const Date last{std::chrono::year{y} / m / std::chrono::last};
-          rows.push_back(bj::object{{"id", row_id++}, {"contractID", contract},
-                                    {"contractServiceID", line}, {"serviceID", kService},
+          rows.push_back(bj::object{{"id", row_id++},
+                                    {"contractID", contract},
+                                    {"contractServiceID", line},
+                                    {"serviceID", kService},
                                     {"startDate", format_date(first) + "T00:00:00"},
                                     {"endDate", format_date(last) + "T00:00:00"},
-                                    {"units", units_now}, {"cost", 3.5}, {"price", 6.0}});
+                                    {"units", units_now},
+                                    {"cost", 3.5},
+                                    {"price", 6.0}});
         }
       }
       const std::int64_t target = i % 3 == 0 ? units_now : i % 3 == 1 ? units_now + i : i;
@@ -190,9 +210,8 @@ struct Site {
     }
     for (const auto& t : world().targets) {
       if (units[t.line] != t.units) {
-        out.push_back("line " + std::to_string(t.line) + " holds " +
-                      std::to_string(units[t.line]) + " units instead of " +
-                      std::to_string(t.units));
+        out.push_back("line " + std::to_string(t.line) + " holds " + std::to_string(units[t.line]) +
+                      " units instead of " + std::to_string(t.units));
       }
       if (cost[t.line] != t.cost) {
         out.push_back("line " + std::to_string(t.line) + " costs " + cost[t.line].to_string() +
@@ -249,7 +268,9 @@ std::size_t clean_run_requests() {
   return site.sim->request_count();
 }
 
-std::string cli_path() { return AUTOTASK_SYNC_CLI; }
+std::string cli_path() {
+  return AUTOTASK_SYNC_CLI;
+}
 
 // A config for the CLI that points at this simulator; the secret comes from the environment.
 std::string write_cli_config(const Site& site) {
@@ -261,15 +282,14 @@ std::string write_cli_config(const Site& site) {
                                {"unit_cost", u.unit_cost.to_string()}});
   }
   const auto& user = world().tenant.api_users.front();
-  bj::object config{
-      {"autotask", bj::object{{"username", user.username},
-                              {"secret_env", "SWEEP_AUTOTASK_SECRET"},
-                              {"integration_code", user.integration_code},
-                              {"zone_lookup_url", site.sim->zone_lookup_url()},
-                              {"ca_file", site.ca_path}}},
-      {"billing", bj::object{{"time_zone", "UTC"}}},
-      {"mappings", std::move(mappings)},
-      {"usage", std::move(usage)}};
+  bj::object config{{"autotask", bj::object{{"username", user.username},
+                                            {"secret_env", "SWEEP_AUTOTASK_SECRET"},
+                                            {"integration_code", user.integration_code},
+                                            {"zone_lookup_url", site.sim->zone_lookup_url()},
+                                            {"ca_file", site.ca_path}}},
+                    {"billing", bj::object{{"time_zone", "UTC"}}},
+                    {"mappings", std::move(mappings)},
+                    {"usage", std::move(usage)}};
   const std::string path = temp_path("atsync-sweep-config");
   std::ofstream(path) << json::serialize(config);
   return path;
@@ -307,8 +327,9 @@ TEST_CASE("a timeout or a 503 at sampled indexes never bills twice") {
     {
       Site site;
       site.sim->set_fault([index](std::size_t i, const autotask_sim::LoggedRequest&) {
-        return i == index ? autotask_sim::Fault::respond(503, R"({"errors":["Service Unavailable"]})")
-                          : autotask_sim::Fault::none();
+        return i == index
+                   ? autotask_sim::Fault::respond(503, R"({"errors":["Service Unavailable"]})")
+                   : autotask_sim::Fault::none();
       });
       auto first = site.sync();
       site.sim->set_fault({});
@@ -319,8 +340,7 @@ TEST_CASE("a timeout or a 503 at sampled indexes never bills twice") {
 
 TEST_CASE("the syncing process killed at every request index: a fresh rerun finishes the job") {
   const std::size_t total = clean_run_requests();
-  const std::string secret_env =
-      "SWEEP_AUTOTASK_SECRET=" + world().tenant.api_users.front().secret;
+  const std::string secret_env = "SWEEP_AUTOTASK_SECRET=" + world().tenant.api_users.front().secret;
   std::size_t killed = 0;
   for (std::size_t index = 0; index < total; index += kStride) {
     Site site;

@@ -62,7 +62,9 @@ const json::object* row(const json::array& rows, std::int64_t id) {
   return nullptr;
 }
 
-Decimal money(const json::value& v) { return *Decimal::from_json(v); }
+Decimal money(const json::value& v) {
+  return *Decimal::from_json(v);
+}
 
 }  // namespace
 

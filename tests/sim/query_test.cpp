@@ -79,8 +79,7 @@ TEST_CASE("the string operators match the text of date and number fields too") {
 
   CHECK(query_ids(h, "ContractServiceUnits", {cond("beginsWith", "startDate", "2026-03")}) ==
         std::vector<std::int64_t>{9003});
-  CHECK(query_ids(h, "Companies", {cond("endsWith", "id", "4")}) ==
-        std::vector<std::int64_t>{4});
+  CHECK(query_ids(h, "Companies", {cond("endsWith", "id", "4")}) == std::vector<std::int64_t>{4});
 }
 
 TEST_CASE("exist and notExist test for null; noteq does not match null") {

@@ -207,7 +207,9 @@ inline std::string error_text(const Response& r) {
   return std::string(errors[0].as_string());
 }
 
-inline json::array items_of(const Response& r) { return body_of(r).at("items").as_array(); }
+inline json::array items_of(const Response& r) {
+  return body_of(r).at("items").as_array();
+}
 
 inline std::vector<std::int64_t> ids_of(const json::array& items) {
   std::vector<std::int64_t> ids;

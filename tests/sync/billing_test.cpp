@@ -46,8 +46,8 @@ TEST_CASE("a higher high-water mark becomes one adjustment with the delta on the
   auto t = standard_tenant();
   auto client = fake::client_for(fake::serve(t));
 
-  auto report = run_billing_sync(*client, {acme()}, {usage(45, "3.5")},
-                                 options_at(at_utc(2026, 3, 15, 10)));
+  auto report =
+      run_billing_sync(*client, {acme()}, {usage(45, "3.5")}, options_at(at_utc(2026, 3, 15, 10)));
   REQUIRE(report.ok());
   const auto& r = report->results[0];
   CHECK(r.outcome == Outcome::kUpdated);
@@ -95,8 +95,8 @@ TEST_CASE("a cost-only change is an adjustment with a unit change of zero") {
 TEST_CASE("a lower figure is mirrored with a negative unit change") {
   auto t = standard_tenant();
   auto client = fake::client_for(fake::serve(t));
-  auto report = run_billing_sync(*client, {acme()}, {usage(31, "3")},
-                                 options_at(at_utc(2026, 3, 15, 10)));
+  auto report =
+      run_billing_sync(*client, {acme()}, {usage(31, "3")}, options_at(at_utc(2026, 3, 15, 10)));
   REQUIRE(report.ok());
   REQUIRE(t->adjustments.size() == 1);
   CHECK(t->adjustments[0].at("unitChange").as_int64() == -9);
@@ -122,17 +122,33 @@ TEST_CASE("a dry run plans the same adjustment and writes nothing") {
 TEST_CASE("mappings whose contract or company is not fit are skipped with a reason") {
   auto t = standard_tenant();
   t->add("Companies", {{"id", 102}, {"companyName", "Gone Ltd"}, {"isActive", false}});
-  t->add("Contracts", {{"id", 301}, {"companyID", 101}, {"contractName", "Old"},
-                       {"contractType", 7}, {"status", 1}, {"startDate", "2025-01-01T00:00:00"},
+  t->add("Contracts", {{"id", 301},
+                       {"companyID", 101},
+                       {"contractName", "Old"},
+                       {"contractType", 7},
+                       {"status", 1},
+                       {"startDate", "2025-01-01T00:00:00"},
                        {"endDate", "2025-12-31T00:00:00"}});
-  t->add("Contracts", {{"id", 302}, {"companyID", 101}, {"contractName", "Hours"},
-                       {"contractType", 4}, {"status", 1}});
-  t->add("Contracts", {{"id", 303}, {"companyID", 101}, {"contractName", "Paused"},
-                       {"contractType", 7}, {"status", 0}});
-  t->add("Contracts", {{"id", 304}, {"companyID", 102}, {"contractName", "Gone"},
-                       {"contractType", 7}, {"status", 1}});
-  t->add("Contracts", {{"id", 305}, {"companyID", 999}, {"contractName", "Other's"},
-                       {"contractType", 7}, {"status", 1}});
+  t->add("Contracts", {{"id", 302},
+                       {"companyID", 101},
+                       {"contractName", "Hours"},
+                       {"contractType", 4},
+                       {"status", 1}});
+  t->add("Contracts", {{"id", 303},
+                       {"companyID", 101},
+                       {"contractName", "Paused"},
+                       {"contractType", 7},
+                       {"status", 0}});
+  t->add("Contracts", {{"id", 304},
+                       {"companyID", 102},
+                       {"contractName", "Gone"},
+                       {"contractType", 7},
+                       {"status", 1}});
+  t->add("Contracts", {{"id", 305},
+                       {"companyID", 999},
+                       {"contractName", "Other's"},
+                       {"contractType", 7},
+                       {"status", 1}});
   auto client = fake::client_for(fake::serve(t));
 
   std::vector<Mapping> maps;
@@ -167,8 +183,8 @@ TEST_CASE("a service missing from the contract is never added implicitly") {
   auto client = fake::client_for(fake::serve(t));
   Mapping m = acme();
   m.service_id = 78;
-  auto report = run_billing_sync(*client, {m}, {usage(10, "1")},
-                                 options_at(at_utc(2026, 3, 15, 10)));
+  auto report =
+      run_billing_sync(*client, {m}, {usage(10, "1")}, options_at(at_utc(2026, 3, 15, 10)));
   REQUIRE(report.ok());
   CHECK(report->results[0].outcome == Outcome::kSkipped);
   CHECK(report->results[0].reason.find("add the service to the contract") != std::string::npos);
@@ -177,13 +193,13 @@ TEST_CASE("a service missing from the contract is never added implicitly") {
 
 TEST_CASE("a contract service id that names another service is refused") {
   auto t = standard_tenant();
-  t->add("ContractServices", {{"id", 5002}, {"contractID", 300}, {"serviceID", 78},
-                              {"unitCost", 1.0}});
+  t->add("ContractServices",
+         {{"id", 5002}, {"contractID", 300}, {"serviceID", 78}, {"unitCost", 1.0}});
   auto client = fake::client_for(fake::serve(t));
   Mapping m = acme();
   m.contract_service_id = 5002;
-  auto report = run_billing_sync(*client, {m}, {usage(10, "1")},
-                                 options_at(at_utc(2026, 3, 15, 10)));
+  auto report =
+      run_billing_sync(*client, {m}, {usage(10, "1")}, options_at(at_utc(2026, 3, 15, 10)));
   REQUIRE(report.ok());
   CHECK(report->results[0].outcome == Outcome::kSkipped);
   CHECK(report->results[0].reason.find("is for service 78, not for service 77") !=
@@ -223,8 +239,8 @@ TEST_CASE("a posted current period moves the change to the next period's first d
   auto t = standard_tenant();
   t->entities["ContractServiceUnits"][0] = row(1, 5001, "2026-03-01", "2026-03-31", 40, true);
   auto client = fake::client_for(fake::serve(t));
-  auto report = run_billing_sync(*client, {acme()}, {usage(45, "3")},
-                                 options_at(at_utc(2026, 3, 15, 10)));
+  auto report =
+      run_billing_sync(*client, {acme()}, {usage(45, "3")}, options_at(at_utc(2026, 3, 15, 10)));
   REQUIRE(report.ok());
   REQUIRE(t->adjustments.size() == 1);
   CHECK(t->adjustments[0].at("effectiveDate").as_string() == "2026-04-01T12:00:00");
@@ -274,8 +290,8 @@ TEST_CASE("a refused adjustment fails that mapping with Autotask's text and the 
   t->fail_adjustment_status = 500;
   t->fail_adjustment_body = R"({"errors":["Value does not reference an existing entity."]})";
   auto client = fake::client_for(fake::serve(t));
-  auto report = run_billing_sync(*client, {acme()}, {usage(45, "3")},
-                                 options_at(at_utc(2026, 3, 15, 10)));
+  auto report =
+      run_billing_sync(*client, {acme()}, {usage(45, "3")}, options_at(at_utc(2026, 3, 15, 10)));
   REQUIRE(report.ok());
   const auto& r = report->results[0];
   CHECK(r.outcome == Outcome::kFailed);
@@ -292,12 +308,12 @@ TEST_CASE("reads are batched: 600 mappings cost two queries per entity, not one 
   std::vector<Usage> use;
   for (int i = 0; i < 600; ++i) {
     const Id company = 1000 + i, contract = 2000 + i, line = 3000 + i;
-    t->add("Companies", {{"id", company}, {"companyName", "C" + std::to_string(i)},
-                         {"isActive", true}});
-    t->add("Contracts", {{"id", contract}, {"companyID", company}, {"contractType", 7},
-                         {"status", 1}});
-    t->add("ContractServices", {{"id", line}, {"contractID", contract}, {"serviceID", 77},
-                                {"unitCost", 2.0}});
+    t->add("Companies",
+           {{"id", company}, {"companyName", "C" + std::to_string(i)}, {"isActive", true}});
+    t->add("Contracts",
+           {{"id", contract}, {"companyID", company}, {"contractType", 7}, {"status", 1}});
+    t->add("ContractServices",
+           {{"id", line}, {"contractID", contract}, {"serviceID", 77}, {"unitCost", 2.0}});
     bj::object r = row(10000 + i, line, "2026-03-01", "2026-03-31", 5);
     r["contractID"] = contract;
     t->add("ContractServiceUnits", r);

@@ -25,7 +25,7 @@ inline const std::string kBase = "https://webservices5.autotask.net/ATServicesRe
 
 struct Tenant {
   std::map<std::string, std::vector<bj::object>> entities;
-  std::vector<bj::object> adjustments;  // bodies POSTed
+  std::vector<bj::object> adjustments;         // bodies POSTed
   std::map<std::string, std::size_t> queries;  // entity -> query requests
   std::vector<std::size_t> in_sizes;           // size of each `in` list sent
   bool apply_adjustments = true;
@@ -89,34 +89,33 @@ inline std::shared_ptr<http::MockTransport> serve(std::shared_ptr<Tenant> t) {
                     R"(","webUrl":"https://ww5.autotask.net/","ci":4242})";
         return resp;
       });
-  mock->route(
-      [](const http::Request& r) { return r.url.find("/query") != std::string::npos; },
-      [t](const http::Request& r) -> Result<http::Response> {
-        const std::string path = http::url_path(r.url);
-        const auto start = path.find("V1.0/") + 5;
-        const std::string entity = path.substr(start, path.find('/', start) - start);
-        ++t->queries[entity];
-        const bj::value body = bj::parse(r.body);
-        for (const auto& f : body.at("filter").as_array()) {
-          if (f.as_object().at("op").as_string() == "in") {
-            t->in_sizes.push_back(f.as_object().at("value").as_array().size());
-          }
-        }
-        bj::array items;
-        for (const auto& o : t->entities[entity]) {
-          if (in_list_matches(o, body.at("filter").as_array())) items.emplace_back(o);
-        }
-        http::Response resp;
-        resp.status = 200;
-        resp.headers.set("Content-Type", "application/json");
-        bj::object page{{"items", items},
-                        {"pageDetails", bj::object{{"count", items.size()},
-                                                   {"requestCount", 500},
-                                                   {"prevPageUrl", nullptr},
-                                                   {"nextPageUrl", nullptr}}}};
-        resp.body = bj::serialize(page);
-        return resp;
-      });
+  mock->route([](const http::Request& r) { return r.url.find("/query") != std::string::npos; },
+              [t](const http::Request& r) -> Result<http::Response> {
+                const std::string path = http::url_path(r.url);
+                const auto start = path.find("V1.0/") + 5;
+                const std::string entity = path.substr(start, path.find('/', start) - start);
+                ++t->queries[entity];
+                const bj::value body = bj::parse(r.body);
+                for (const auto& f : body.at("filter").as_array()) {
+                  if (f.as_object().at("op").as_string() == "in") {
+                    t->in_sizes.push_back(f.as_object().at("value").as_array().size());
+                  }
+                }
+                bj::array items;
+                for (const auto& o : t->entities[entity]) {
+                  if (in_list_matches(o, body.at("filter").as_array())) items.emplace_back(o);
+                }
+                http::Response resp;
+                resp.status = 200;
+                resp.headers.set("Content-Type", "application/json");
+                bj::object page{{"items", items},
+                                {"pageDetails", bj::object{{"count", items.size()},
+                                                           {"requestCount", 500},
+                                                           {"prevPageUrl", nullptr},
+                                                           {"nextPageUrl", nullptr}}}};
+                resp.body = bj::serialize(page);
+                return resp;
+              });
   mock->route(
       [](const http::Request& r) {
         return r.method == http::Method::kPost &&
@@ -203,14 +202,24 @@ inline bj::object row(std::int64_t id, std::int64_t cs, const char* start, const
 // a unit cost of 3.0000 in March and April 2026.
 inline std::shared_ptr<Tenant> standard_tenant() {
   auto t = std::make_shared<Tenant>();
-  t->add("Companies", {{"id", 101}, {"companyName", "Acme Inc"}, {"isActive", true},
-                       {"companyType", 1}, {"currencyID", 1}});
-  t->add("Contracts", {{"id", 300}, {"companyID", 101}, {"contractName", "Acme Recurring"},
-                       {"contractType", 7}, {"status", 1}, {"startDate", "2026-01-01T00:00:00"},
+  t->add("Companies", {{"id", 101},
+                       {"companyName", "Acme Inc"},
+                       {"isActive", true},
+                       {"companyType", 1},
+                       {"currencyID", 1}});
+  t->add("Contracts", {{"id", 300},
+                       {"companyID", 101},
+                       {"contractName", "Acme Recurring"},
+                       {"contractType", 7},
+                       {"status", 1},
+                       {"startDate", "2026-01-01T00:00:00"},
                        {"endDate", "2026-12-31T00:00:00"}});
   t->add("Services", {{"id", 77}, {"name", "Directory - per user"}, {"isActive", true}});
-  t->add("ContractServices", {{"id", 5001}, {"contractID", 300}, {"serviceID", 77},
-                              {"unitCost", 3.0}, {"unitPrice", 5.0}});
+  t->add("ContractServices", {{"id", 5001},
+                              {"contractID", 300},
+                              {"serviceID", 77},
+                              {"unitCost", 3.0},
+                              {"unitPrice", 5.0}});
   t->add("ContractServiceUnits", row(1, 5001, "2026-03-01", "2026-03-31", 40));
   t->add("ContractServiceUnits", row(2, 5001, "2026-04-01", "2026-04-30", 40));
   return t;

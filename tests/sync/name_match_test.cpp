@@ -20,7 +20,9 @@ PreparedName prep(std::string_view raw, bool strip = true) {
   return prepare_name(norm(raw, strip));
 }
 
-double sim(std::string_view a, std::string_view b) { return name_similarity(prep(a), prep(b)); }
+double sim(std::string_view a, std::string_view b) {
+  return name_similarity(prep(a), prep(b));
+}
 
 }  // namespace
 
@@ -45,22 +47,23 @@ TEST_CASE("every apostrophe spelling is removed") {
 }
 
 TEST_CASE("legal forms at the end are removed, several in a row, never down to nothing") {
-  for (const char* name : {"Acme Inc", "ACME, Inc.", "Acme Incorporated", "Acme LLC",
-                           "Acme L.L.C.", "Acme GmbH", "Acme Pty. Ltd.", "Acme Pty Ltd",
-                           "Acme Limited", "Acme S.A.", "Acme SARL", "Acme B.V.", "Acme NV",
-                           "Acme PLC", "Acme Corp.", "Acme Corporation", "Acme Company", "Acme Co",
-                           "Acme KG", "Acme Oy", "Acme AB", "Acme AS", "Acme ApS", "Acme S.r.l.",
-                           "Acme SpA", "Acme KK", "Acme Company Inc", "acme"}) {
+  for (const char* name : {"Acme Inc",     "ACME, Inc.", "Acme Incorporated", "Acme LLC",
+                           "Acme L.L.C.",  "Acme GmbH",  "Acme Pty. Ltd.",    "Acme Pty Ltd",
+                           "Acme Limited", "Acme S.A.",  "Acme SARL",         "Acme B.V.",
+                           "Acme NV",      "Acme PLC",   "Acme Corp.",        "Acme Corporation",
+                           "Acme Company", "Acme Co",    "Acme KG",           "Acme Oy",
+                           "Acme AB",      "Acme AS",    "Acme ApS",          "Acme S.r.l.",
+                           "Acme SpA",     "Acme KK",    "Acme Company Inc",  "acme"}) {
     CAPTURE(name);
     CHECK(norm(name) == "acme");
   }
   CHECK(norm("Company") == "company");
   CHECK(norm("Inc.") == "inc");
-  CHECK(norm("Ltd Inc") == "ltd");                   // stops before the last word
-  CHECK(norm("Inc Solutions") == "inc solutions");   // only at the end
-  CHECK(norm("Acme GmbH & Co. KG") == "acme");       // kg, co, the dangling "and", gmbh
+  CHECK(norm("Ltd Inc") == "ltd");                  // stops before the last word
+  CHECK(norm("Inc Solutions") == "inc solutions");  // only at the end
+  CHECK(norm("Acme GmbH & Co. KG") == "acme");      // kg, co, the dangling "and", gmbh
   CHECK(norm("Smith & Co") == "smith");
-  CHECK(norm("Acme Inc", false) == "acme inc");      // service names keep every word
+  CHECK(norm("Acme Inc", false) == "acme inc");  // service names keep every word
 }
 
 TEST_CASE("& is and; other punctuation breaks words; whitespace collapses") {
@@ -79,8 +82,8 @@ TEST_CASE("text that is not UTF-8 is refused with the offset; sanitize_utf8 show
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.error().code == ErrorCode::kInvalidArgument);
   CHECK(bad.error().message.find("offset 5") != std::string::npos);
-  CHECK_FALSE(normalize_name("\xC3").ok());              // truncated sequence
-  CHECK_FALSE(normalize_name("\xED\xA0\x80").ok());      // an encoded surrogate
+  CHECK_FALSE(normalize_name("\xC3").ok());          // truncated sequence
+  CHECK_FALSE(normalize_name("\xED\xA0\x80").ok());  // an encoded surrogate
   CHECK(sanitize_utf8("Acme \xFF") == "Acme \xEF\xBF\xBD");
   CHECK(sanitize_utf8("Café") == "Café");
 }

@@ -21,7 +21,9 @@ using fake::at_utc;
 using fake::row;
 using fake::usage;
 
-std::shared_ptr<fake::Tenant> tenant() { return fake::standard_tenant(); }
+std::shared_ptr<fake::Tenant> tenant() {
+  return fake::standard_tenant();
+}
 
 BillingOptions march() {
   BillingOptions o;
@@ -36,7 +38,9 @@ struct Site {
   std::shared_ptr<Client> client = fake::client_for(mock);
 };
 
-Date ymd(int y, unsigned m, unsigned d) { return Date{std::chrono::year{y} / m / d}; }
+Date ymd(int y, unsigned m, unsigned d) {
+  return Date{std::chrono::year{y} / m / d};
+}
 
 }  // namespace
 
@@ -164,12 +168,18 @@ TEST_CASE("the unit price is sent only with set_unit_price, from the usage's uni
 
 TEST_CASE("the report names the currencies when the mapped companies use more than one") {
   Site s;
-  s.t->add("Companies", {{"id", 102}, {"companyName", "Beta"}, {"isActive", true},
-                         {"companyType", 1}, {"currencyID", 2}});
-  s.t->add("Contracts", {{"id", 310}, {"companyID", 102}, {"contractName", "Beta Recurring"},
-                         {"contractType", 7}, {"status", 1}});
-  s.t->add("ContractServices", {{"id", 5101}, {"contractID", 310}, {"serviceID", 77},
-                                {"unitCost", 3.0}});
+  s.t->add("Companies", {{"id", 102},
+                         {"companyName", "Beta"},
+                         {"isActive", true},
+                         {"companyType", 1},
+                         {"currencyID", 2}});
+  s.t->add("Contracts", {{"id", 310},
+                         {"companyID", 102},
+                         {"contractName", "Beta Recurring"},
+                         {"contractType", 7},
+                         {"status", 1}});
+  s.t->add("ContractServices",
+           {{"id", 5101}, {"contractID", 310}, {"serviceID", 77}, {"unitCost", 3.0}});
   bj::object r = row(11, 5101, "2026-03-01", "2026-03-31", 40);
   r["contractID"] = 310;
   s.t->add("ContractServiceUnits", r);
@@ -177,8 +187,8 @@ TEST_CASE("the report names the currencies when the mapped companies use more th
   b.org_id = "org-2";
   b.company_id = 102;
   b.contract_id = 310;
-  auto report = run_billing_sync(*s.client, {acme(), b}, {usage(40, "3"), usage(40, "3", "org-2")},
-                                 march());
+  auto report =
+      run_billing_sync(*s.client, {acme(), b}, {usage(40, "3"), usage(40, "3", "org-2")}, march());
   REQUIRE(report.ok());
   CHECK(report->currencies == std::vector<std::int64_t>{1, 2});
   CHECK(report->results[1].currency_id == 2);
@@ -301,24 +311,24 @@ TEST_CASE("the plan decoder is strict and names the place of every fault") {
     CHECK(r.error().code == ErrorCode::kInvalidArgument);
     return r.error().message;
   };
-  auto entry = [](bj::object& o) -> bj::object& {
-    return o["entries"].as_array()[0].as_object();
-  };
+  auto entry = [](bj::object& o) -> bj::object& { return o["entries"].as_array()[0].as_object(); };
   CHECK(with([](bj::object& o) { o["extra"] = 1; }) == "plan: unknown key 'extra'");
-  CHECK(with([](bj::object& o) { o["schema"] = "autotask_sync.plan.v2"; })
-            .find("plan.schema") == 0);
+  CHECK(with([](bj::object& o) { o["schema"] = "autotask_sync.plan.v2"; }).find("plan.schema") ==
+        0);
   CHECK(with([&](bj::object& o) { entry(o)["units"].as_object()["target"] = "45"; }) ==
         "plan.entries[0].units.target: must be an integer");
   CHECK(with([&](bj::object& o) { entry(o)["delta"] = 6; }).find("plan.entries[0].delta") == 0);
   CHECK(with([&](bj::object& o) { entry(o)["approved"] = "yes"; }) ==
         "plan.entries[0].approved: must be true or false");
-  CHECK(with([&](bj::object& o) { entry(o)["adjustment"].as_object()["contractServiceID"] = 9; })
-            .find("plan.entries[0].adjustment") == 0);
+  CHECK(with([&](bj::object& o) {
+          entry(o)["adjustment"].as_object()["contractServiceID"] = 9;
+        }).find("plan.entries[0].adjustment") == 0);
   CHECK(with([&](bj::object& o) { entry(o)["adjustment"].as_object()["id"] = 1; }) ==
         "plan.entries[0].adjustment: unknown key 'id'");
   CHECK(with([&](bj::object& o) { o.erase("entries"); }) == "plan.entries: is required");
-  CHECK(with([&](bj::object& o) { entry(o)["outcome"] = "updated"; })
-            .find("plan.entries[0].outcome") == 0);
+  CHECK(with([&](bj::object& o) {
+          entry(o)["outcome"] = "updated";
+        }).find("plan.entries[0].outcome") == 0);
   CHECK_FALSE(Plan::from_json(bj::value(42)).ok());
 }
 
@@ -411,8 +421,8 @@ TEST_CASE("a write that times out twice fails that mapping; the run reports it p
 TEST_CASE("a remapped org's old line is zeroed and reported for removal by hand") {
   Site s;
   s.t->add("Services", {{"id", 78}, {"name", "Directory - legacy"}, {"isActive", true}});
-  s.t->add("ContractServices", {{"id", 5002}, {"contractID", 300}, {"serviceID", 78},
-                                {"unitCost", 2.0}});
+  s.t->add("ContractServices",
+           {{"id", 5002}, {"contractID", 300}, {"serviceID", 78}, {"unitCost", 2.0}});
   s.t->add("ContractServiceUnits", row(21, 5002, "2026-03-01", "2026-03-31", 38, false, 78));
   Mapping m = acme();
   m.previous_contract_service_id = 5002;
@@ -440,8 +450,8 @@ TEST_CASE("a remapped org's old line is zeroed and reported for removal by hand"
 
 TEST_CASE("an old line on another contract than the mapping says is not touched") {
   Site s;
-  s.t->add("ContractServices", {{"id", 5002}, {"contractID", 999}, {"serviceID", 78},
-                                {"unitCost", 2.0}});
+  s.t->add("ContractServices",
+           {{"id", 5002}, {"contractID", 999}, {"serviceID", 78}, {"unitCost", 2.0}});
   Mapping m = acme();
   m.previous_contract_service_id = 5002;
   auto report = run_billing_sync(*s.client, {m}, {usage(45, "3")}, march());

@@ -7,8 +7,8 @@
 #include <autotask_sync/http/mock_transport.hpp>
 #include <autotask_sync/model/json_util.hpp>
 
-#include <boost/json.hpp>
 #include <doctest/doctest.h>
+#include <boost/json.hpp>
 
 #include <algorithm>
 #include <map>
@@ -34,7 +34,9 @@ struct Tenant {
   void add(const std::string& entity, bj::object o) { entities[entity].push_back(std::move(o)); }
 };
 
-bool numeric(const bj::value& v) { return v.is_int64() || v.is_uint64() || v.is_double(); }
+bool numeric(const bj::value& v) {
+  return v.is_int64() || v.is_uint64() || v.is_double();
+}
 
 // -1, 0, 1; numbers as numbers, strings as strings; anything else unordered (2).
 int compare(const bj::value& a, const bj::value& b) {
@@ -112,80 +114,82 @@ std::shared_ptr<http::MockTransport> serve(std::shared_ptr<Tenant> t) {
                                   R"({"value":"2","label":"Lead","isActive":true},)"
                                   R"({"value":"3","label":"Prospect","isActive":true}]}]})");
       });
-  mock->route(
-      [](const http::Request& r) { return r.url.find("/query") != std::string::npos; },
-      [t](const http::Request& r) -> Result<http::Response> {
-        const std::string path = http::url_path(r.url);
-        const auto start = path.find("V1.0/") + 5;
-        const std::string entity = path.substr(start, path.find('/', start) - start);
-        ++t->queries[entity];
-        const bj::object body = bj::parse(r.body).as_object();
-        const bj::array& filter = body.at("filter").as_array();
-        std::size_t offset = 0;
-        if (auto p = r.url.find("paging="); p != std::string::npos) {
-          offset = std::stoul(r.url.substr(p + 7));
-        } else {
-          for (const auto& f : filter) {
-            if (f.as_object().at("op").as_string() == "in") {
-              t->in_sizes.push_back(f.as_object().at("value").as_array().size());
-              t->in_fields.push_back(entity + "." +
-                                     std::string(f.as_object().at("field").as_string()));
-            }
-          }
-        }
-        // Top-level `in` lists of ids are looked up in a set: 5,000 items against 500 ids.
-        std::vector<std::pair<std::string, std::set<std::int64_t>>> id_lists;
-        std::vector<const bj::object*> others;
-        for (const auto& f : filter) {
-          const bj::object& fo = f.as_object();
-          if (fo.at("op").as_string() == "in") {
-            std::set<std::int64_t> ids;
-            for (const auto& x : fo.at("value").as_array()) ids.insert(x.to_number<std::int64_t>());
-            id_lists.emplace_back(std::string(fo.at("field").as_string()), std::move(ids));
-          } else {
-            others.push_back(&fo);
-          }
-        }
-        std::vector<bj::object> hits;
-        for (const auto& o : t->entities[entity]) {
-          bool all = true;
-          for (const auto& [field, ids] : id_lists) {
-            const bj::value* v = json::find_ci(o, field);
-            all = all && v && numeric(*v) && ids.count(v->to_number<std::int64_t>());
-          }
-          for (const auto* f : others) all = all && matches(o, *f);
-          if (all) hits.push_back(o);
-        }
-        std::sort(hits.begin(), hits.end(), [](const bj::object& a, const bj::object& b) {
-          return a.at("id").as_int64() < b.at("id").as_int64();
-        });
-        std::size_t page = 500;
-        if (const auto* m = body.if_contains("MaxRecords")) page = m->to_number<std::size_t>();
-        std::set<std::string> include;
-        if (const auto* inc = body.if_contains("IncludeFields")) {
-          for (const auto& f : inc->as_array()) include.insert(std::string(f.as_string()));
-        }
-        bj::array items;
-        for (std::size_t i = offset; i < hits.size() && i < offset + page; ++i) {
-          bj::object o;
-          for (const auto& kv : hits[i]) {
-            if (include.empty() || include.count(std::string(kv.key()))) o[kv.key()] = kv.value();
-          }
-          items.emplace_back(std::move(o));
-        }
-        bj::value next = nullptr;
-        if (offset + page < hits.size()) {
-          next = bj::string(kBase + "V1.0/" + entity + "/query/next?paging=" +
-                            std::to_string(offset + page));
-        }
-        const auto count = items.size();
-        bj::object answer{{"items", std::move(items)},
-                          {"pageDetails", bj::object{{"count", count},
-                                                     {"requestCount", page},
-                                                     {"prevPageUrl", nullptr},
-                                                     {"nextPageUrl", next}}}};
-        return json_response(200, bj::serialize(answer));
-      });
+  mock->route([](const http::Request& r) { return r.url.find("/query") != std::string::npos; },
+              [t](const http::Request& r) -> Result<http::Response> {
+                const std::string path = http::url_path(r.url);
+                const auto start = path.find("V1.0/") + 5;
+                const std::string entity = path.substr(start, path.find('/', start) - start);
+                ++t->queries[entity];
+                const bj::object body = bj::parse(r.body).as_object();
+                const bj::array& filter = body.at("filter").as_array();
+                std::size_t offset = 0;
+                if (auto p = r.url.find("paging="); p != std::string::npos) {
+                  offset = std::stoul(r.url.substr(p + 7));
+                } else {
+                  for (const auto& f : filter) {
+                    if (f.as_object().at("op").as_string() == "in") {
+                      t->in_sizes.push_back(f.as_object().at("value").as_array().size());
+                      t->in_fields.push_back(entity + "." +
+                                             std::string(f.as_object().at("field").as_string()));
+                    }
+                  }
+                }
+                // Top-level `in` lists of ids are looked up in a set: 5,000 items against 500 ids.
+                std::vector<std::pair<std::string, std::set<std::int64_t>>> id_lists;
+                std::vector<const bj::object*> others;
+                for (const auto& f : filter) {
+                  const bj::object& fo = f.as_object();
+                  if (fo.at("op").as_string() == "in") {
+                    std::set<std::int64_t> ids;
+                    for (const auto& x : fo.at("value").as_array())
+                      ids.insert(x.to_number<std::int64_t>());
+                    id_lists.emplace_back(std::string(fo.at("field").as_string()), std::move(ids));
+                  } else {
+                    others.push_back(&fo);
+                  }
+                }
+                std::vector<bj::object> hits;
+                for (const auto& o : t->entities[entity]) {
+                  bool all = true;
+                  for (const auto& [field, ids] : id_lists) {
+                    const bj::value* v = json::find_ci(o, field);
+                    all = all && v && numeric(*v) && ids.count(v->to_number<std::int64_t>());
+                  }
+                  for (const auto* f : others) all = all && matches(o, *f);
+                  if (all) hits.push_back(o);
+                }
+                std::sort(hits.begin(), hits.end(), [](const bj::object& a, const bj::object& b) {
+                  return a.at("id").as_int64() < b.at("id").as_int64();
+                });
+                std::size_t page = 500;
+                if (const auto* m = body.if_contains("MaxRecords"))
+                  page = m->to_number<std::size_t>();
+                std::set<std::string> include;
+                if (const auto* inc = body.if_contains("IncludeFields")) {
+                  for (const auto& f : inc->as_array()) include.insert(std::string(f.as_string()));
+                }
+                bj::array items;
+                for (std::size_t i = offset; i < hits.size() && i < offset + page; ++i) {
+                  bj::object o;
+                  for (const auto& kv : hits[i]) {
+                    if (include.empty() || include.count(std::string(kv.key())))
+                      o[kv.key()] = kv.value();
+                  }
+                  items.emplace_back(std::move(o));
+                }
+                bj::value next = nullptr;
+                if (offset + page < hits.size()) {
+                  next = bj::string(kBase + "V1.0/" + entity +
+                                    "/query/next?paging=" + std::to_string(offset + page));
+                }
+                const auto count = items.size();
+                bj::object answer{{"items", std::move(items)},
+                                  {"pageDetails", bj::object{{"count", count},
+                                                             {"requestCount", page},
+                                                             {"prevPageUrl", nullptr},
+                                                             {"nextPageUrl", next}}}};
+                return json_response(200, bj::serialize(answer));
+              });
   return mock;
 }
 
@@ -347,8 +351,7 @@ TEST_CASE("BR-26 with a usable contract: the complete mapping is proposed, not a
   CHECK(has(text, "org org-1 'Acme Inc': exact"));
   CHECK(has(text, "proposed: company 101, contract 300, service 77, contract service 5001"));
   CHECK(has(text, "excluded 303 'ACME, Inc.' score 1.00: company type 3 (Prospect) not allowed"));
-  CHECK(report->summary() ==
-        "1 org: 1 exact, 0 ambiguous, 0 none; 1 mapping proposed; 6 requests");
+  CHECK(report->summary() == "1 org: 1 exact, 0 ambiguous, 0 none; 1 mapping proposed; 6 requests");
 
   // With every company type allowed, 303 (a Prospect) is a second exact match: ambiguous.
   auto any_type = options();
@@ -564,8 +567,8 @@ TEST_CASE("org names that cannot be matched, bad options and no orgs") {
   auto mock = serve(t);
   auto client = client_for(mock);
 
-  auto report = suggest_mappings(*client, {{"org-1", "Acme \xFF Inc"}, {"org-2", "---"}},
-                                 options());
+  auto report =
+      suggest_mappings(*client, {{"org-1", "Acme \xFF Inc"}, {"org-2", "---"}}, options());
   REQUIRE(report.ok());
   CHECK(report->orgs[0].match == MatchKind::kNone);
   CHECK(has(report->orgs[0].reason, "not valid UTF-8"));

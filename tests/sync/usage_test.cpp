@@ -12,7 +12,9 @@ namespace bj = boost::json;
 
 namespace {
 
-Date ymd(int y, unsigned m, unsigned d) { return Date{std::chrono::year{y} / m / d}; }
+Date ymd(int y, unsigned m, unsigned d) {
+  return Date{std::chrono::year{y} / m / d};
+}
 
 UsageSample sample(const char* at, std::int64_t users) {
   return UsageSample{parse_date_time(at).value(), users};
@@ -42,8 +44,8 @@ TEST_CASE("usage samples parse from the config shape; instants need Z or an offs
   CHECK(local.error().message.find("samples[0]") != std::string::npos);
   CHECK(local.error().message.find("RFC 3339") != std::string::npos);
 
-  auto both = Usage::from_json(bj::parse(
-      R"({"org_id":"org-1","unit_cost":"3.5","high_water_mark":3,"samples":[]})"));
+  auto both = Usage::from_json(
+      bj::parse(R"({"org_id":"org-1","unit_cost":"3.5","high_water_mark":3,"samples":[]})"));
   REQUIRE_FALSE(both.ok());
   CHECK(both.error().message.find("either 'high_water_mark' or 'samples'") != std::string::npos);
 
@@ -111,22 +113,30 @@ namespace {
 
 std::shared_ptr<fake::Tenant> nov_dec_tenant() {
   auto t = std::make_shared<fake::Tenant>();
-  t->add("Companies", {{"id", 101}, {"companyName", "Acme Inc"}, {"isActive", true},
-                       {"companyType", 1}});
-  t->add("Contracts", {{"id", 300}, {"companyID", 101}, {"contractName", "Acme Recurring"},
-                       {"contractType", 7}, {"status", 1}, {"startDate", "2026-01-01T00:00:00"},
+  t->add("Companies",
+         {{"id", 101}, {"companyName", "Acme Inc"}, {"isActive", true}, {"companyType", 1}});
+  t->add("Contracts", {{"id", 300},
+                       {"companyID", 101},
+                       {"contractName", "Acme Recurring"},
+                       {"contractType", 7},
+                       {"status", 1},
+                       {"startDate", "2026-01-01T00:00:00"},
                        {"endDate", "2027-12-31T00:00:00"}});
   t->add("Services", {{"id", 77}, {"name", "Directory"}, {"isActive", true}});
-  t->add("ContractServices", {{"id", 5001}, {"contractID", 300}, {"serviceID", 77},
-                              {"unitCost", 3.0}});
+  t->add("ContractServices",
+         {{"id", 5001}, {"contractID", 300}, {"serviceID", 77}, {"unitCost", 3.0}});
   int id = 1;
-  for (const auto& [start, end] : {std::pair{"2026-11-01", "2026-11-30"},
-                                   std::pair{"2026-12-01", "2026-12-31"}}) {
-    t->add("ContractServiceUnits",
-           {{"id", id++}, {"contractID", 300}, {"contractServiceID", 5001}, {"serviceID", 77},
-            {"startDate", std::string(start) + "T00:00:00"},
-            {"endDate", std::string(end) + "T00:00:00"}, {"units", 40}, {"cost", 3.0},
-            {"approveAndPostDate", nullptr}});
+  for (const auto& [start, end] :
+       {std::pair{"2026-11-01", "2026-11-30"}, std::pair{"2026-12-01", "2026-12-31"}}) {
+    t->add("ContractServiceUnits", {{"id", id++},
+                                    {"contractID", 300},
+                                    {"contractServiceID", 5001},
+                                    {"serviceID", 77},
+                                    {"startDate", std::string(start) + "T00:00:00"},
+                                    {"endDate", std::string(end) + "T00:00:00"},
+                                    {"units", 40},
+                                    {"cost", 3.0},
+                                    {"approveAndPostDate", nullptr}});
   }
   return t;
 }
@@ -178,11 +188,11 @@ TEST_CASE("a month-end run in UTC-12 still bills the old month from its first da
   o.time_zone = "Etc/GMT+12";
   // 2026-12-01 11:00 UTC is 2026-11-30 23:00 at UTC-12.
   o.now = [] { return std::chrono::sys_days{ymd(2026, 12, 1)} + std::chrono::hours(11); };
-  auto report = run_billing_sync(*client, {acme()},
-                                 {sampled({sample("2026-11-30T20:00:00Z", 45),
-                                           sample("2026-12-01T10:59:00Z", 46),
-                                           sample("2026-12-01T12:30:00Z", 60)})},
-                                 o);
+  auto report = run_billing_sync(
+      *client, {acme()},
+      {sampled({sample("2026-11-30T20:00:00Z", 45), sample("2026-12-01T10:59:00Z", 46),
+                sample("2026-12-01T12:30:00Z", 60)})},
+      o);
   REQUIRE(report.ok());
   CHECK(report->run_date == ymd(2026, 11, 30));
   REQUIRE(t->adjustments.size() == 1);
@@ -197,8 +207,8 @@ TEST_CASE("an org whose samples all fall outside the month is skipped, not set t
   auto client = fake::client_for(fake::serve(t));
   BillingOptions o;
   o.now = [] { return std::chrono::sys_days{ymd(2026, 12, 3)} + std::chrono::hours(10); };
-  auto report = run_billing_sync(*client, {acme()}, {sampled({sample("2026-11-30T20:00:00Z", 45)})},
-                                 o);
+  auto report =
+      run_billing_sync(*client, {acme()}, {sampled({sample("2026-11-30T20:00:00Z", 45)})}, o);
   REQUIRE(report.ok());
   CHECK(report->results[0].outcome == Outcome::kSkipped);
   CHECK(report->results[0].reason_code == "usage.no_samples_in_period");

@@ -59,7 +59,8 @@ void write_text(const std::string& path, const std::string& text) {
 
 TEST_CASE("a dry run of the demo plans eight updates and writes a report of the documented shape") {
   const std::string dir = temp_dir();
-  const Run r = cli("sync --config examples/demo/config.json --dry-run --report " + dir + "/r.json");
+  const Run r =
+      cli("sync --config examples/demo/config.json --dry-run --report " + dir + "/r.json");
   CHECK(r.status == 0);
   CHECK(r.out.find("would update 8") != std::string::npos);
   auto report = autotask_sync::json::parse(read_text(dir + "/r.json"));
@@ -81,7 +82,8 @@ TEST_CASE("a dry run of the demo plans eight updates and writes a report of the 
 
 TEST_CASE("the demo run twice updates, then finds everything unchanged") {
   const std::string dir = temp_dir();
-  const Run r = cli("sync --config examples/demo/config.json --repeat 2 --report " + dir + "/r.json");
+  const Run r =
+      cli("sync --config examples/demo/config.json --repeat 2 --report " + dir + "/r.json");
   CHECK(r.status == 0);
   CHECK(r.out.find("updated 8, unchanged 7, skipped 5, failed 0") != std::string::npos);
   CHECK(r.out.find("updated 0, unchanged 15, skipped 5, failed 0") != std::string::npos);
@@ -145,8 +147,10 @@ bool within_fixture_span(const std::string& effective_date) {
 
 TEST_CASE("check on the prepared tenant exits 0 and finds nothing") {
   const std::string dir = temp_dir();
-  const Run r = cli("check --config examples/check/prepared.json --tenant "
-                    "fixtures/prepared_tenant.json --report " + dir + "/r.json");
+  const Run r =
+      cli("check --config examples/check/prepared.json --tenant "
+          "fixtures/prepared_tenant.json --report " +
+          dir + "/r.json");
   CHECK(r.status == 0);
   CHECK(r.out.find("No findings: the tenant is ready.") != std::string::npos);
   CHECK(r.out.find("0 blocking, 0 warnings; 6 of 6 mappings ready") != std::string::npos);
@@ -164,8 +168,10 @@ TEST_CASE("check on the prepared tenant exits 0 and finds nothing") {
 
 TEST_CASE("check on the unprepared tenant exits 3 and reports each fault exactly once") {
   const std::string dir = temp_dir();
-  const Run r = cli("check --config examples/check/unprepared.json --tenant "
-                    "fixtures/unprepared_tenant.json --report " + dir + "/r.json");
+  const Run r =
+      cli("check --config examples/check/unprepared.json --tenant "
+          "fixtures/unprepared_tenant.json --report " +
+          dir + "/r.json");
   CHECK(r.status == 3);
   CHECK(r.out.find("Summary: 22 blocking, 3 warnings; 7 of 28 mappings ready") !=
         std::string::npos);
@@ -270,9 +276,10 @@ TEST_CASE("check refuses a missing config and a config with an unknown key, exit
 }
 
 TEST_CASE("check refuses a report path in a missing directory before any request") {
-  const Run r = cli("check --config examples/check/unprepared.json --tenant "
-                    "fixtures/unprepared_tenant.json --log-level debug --report "
-                    "/nonexistent-dir/readiness.json");
+  const Run r =
+      cli("check --config examples/check/unprepared.json --tenant "
+          "fixtures/unprepared_tenant.json --log-level debug --report "
+          "/nonexistent-dir/readiness.json");
   CHECK(r.status == 2);
   CHECK(r.out.find("the report cannot be written") != std::string::npos);
   CHECK(r.out.find("/nonexistent-dir/readiness.json") != std::string::npos);
@@ -285,9 +292,10 @@ TEST_CASE("check refuses a report path in a missing directory before any request
 
 TEST_CASE("check with every log line on never shows the tenant's secret") {
   const std::string dir = temp_dir();
-  const Run r = cli("check --config examples/check/unprepared.json --tenant "
-                    "fixtures/unprepared_tenant.json --log-level debug --report " + dir +
-                    "/r.json");
+  const Run r =
+      cli("check --config examples/check/unprepared.json --tenant "
+          "fixtures/unprepared_tenant.json --log-level debug --report " +
+          dir + "/r.json");
   CHECK(r.status == 3);
   CHECK(r.out.find("[debug]") != std::string::npos);
   CHECK(r.out.find(kFixtureSecret) == std::string::npos);
@@ -295,7 +303,8 @@ TEST_CASE("check with every log line on never shows the tenant's secret") {
   std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("plan writes a plan file; apply applies its approved entries and refuses a tampered plan") {
+TEST_CASE(
+    "plan writes a plan file; apply applies its approved entries and refuses a tampered plan") {
   const std::string dir = temp_dir();
   const Run planned = cli("plan --config examples/demo/config.json --out " + dir + "/plan.json");
   REQUIRE(planned.status == 0);
@@ -311,8 +320,10 @@ TEST_CASE("plan writes a plan file; apply applies its approved entries and refus
   entries[0].as_object()["approved"] = false;
   write_text(dir + "/reviewed.json", autotask_sync::json::serialize(*plan));
 
-  const Run applied = cli("apply --plan " + dir + "/reviewed.json --config examples/demo/config.json"
-                          " --report " + dir + "/report.json");
+  const Run applied = cli("apply --plan " + dir +
+                          "/reviewed.json --config examples/demo/config.json"
+                          " --report " +
+                          dir + "/report.json");
   CHECK(applied.status == 0);
   CHECK(applied.out.find("updated 7,") != std::string::npos);
   auto report = autotask_sync::json::parse(read_text(dir + "/report.json"));
@@ -324,7 +335,8 @@ TEST_CASE("plan writes a plan file; apply applies its approved entries and refus
   // A plan whose numbers do not add up is refused before anything is read or written.
   entries[1].as_object()["units"].as_object()["target"] = 999;
   write_text(dir + "/tampered.json", autotask_sync::json::serialize(*plan));
-  const Run tampered = cli("apply --plan " + dir + "/tampered.json --config examples/demo/config.json");
+  const Run tampered =
+      cli("apply --plan " + dir + "/tampered.json --config examples/demo/config.json");
   CHECK(tampered.status == 2);
   CHECK(tampered.out.find("plan.entries[1]") != std::string::npos);
   CHECK(tampered.out.find("bundled simulator") == std::string::npos);

@@ -52,7 +52,7 @@ namespace autotask_sync {
 
 // One dated user count reported by the portal.
 struct UsageSample {
-  DateTime at{};         // the instant, UTC
+  DateTime at{};           // the instant, UTC
   std::int64_t users = 0;  // >= 0
 };
 
@@ -122,7 +122,7 @@ struct BillingOptions {
   // but also shows a value moving to the previous day in a US database; midday UTC lands on the
   // intended date in every database zone from UTC-12 to UTC+11.
   std::string effective_time = "12:00:00";
-  bool dry_run = false;  // compute and report the plan, write nothing
+  bool dry_run = false;                     // compute and report the plan, write nothing
   std::int64_t active_contract_status = 1;  // Contract.status meaning Active
   // Companies.companyType values a mapped company may have (1 is Customer in Autotask's default
   // picklist); a company of another type is skipped. Empty: any type.
@@ -194,7 +194,7 @@ struct MappingResult {
   std::string usage_source;
   std::size_t samples_in_period = 0, samples_outside_period = 0;
   std::optional<PreviousLineChange> previous_line;  // the old line of a remapped org
-  std::optional<Id> note_id;                          // the ContractNote written
+  std::optional<Id> note_id;                        // the ContractNote written
   std::vector<std::string> notes;  // further remarks: a lost answer, a failed note, ...
 };
 
@@ -209,7 +209,7 @@ struct SyncReport {
   std::string time_zone;
   EffectiveDatePolicy policy = EffectiveDatePolicy::kPeriod;
   std::string effective_time = "12:00:00";  // as sent with every effectiveDate
-  std::vector<MappingResult> results;  // one per mapping, in input order
+  std::vector<MappingResult> results;       // one per mapping, in input order
   std::vector<std::string> unmapped_usage;  // org ids with usage but no mapping
   SyncTotals totals;
   std::uint64_t requests = 0;  // Autotask requests the run made
@@ -220,7 +220,7 @@ struct SyncReport {
   std::vector<std::string> not_done;
   // Set when the run stopped writing (the first write did not land as intended).
   std::string stopped_code, stopped_reason;
-  std::size_t samples_ignored = 0;      // usage samples outside the billing month, all orgs
+  std::size_t samples_ignored = 0;       // usage samples outside the billing month, all orgs
   std::vector<std::int64_t> currencies;  // distinct currencies of the mapped companies, when > 1
 
   // The documented JSON report (see docs/report.md).
@@ -236,8 +236,7 @@ struct SyncReport {
 // invalid, the lock cannot be taken (kConflict) or the first reads fail (zone, credentials,
 // outage); once writing has started, a failed write fails that mapping only and the run goes on.
 Result<SyncReport> run_billing_sync(Client& client, const std::vector<Mapping>& mappings,
-                                    const std::vector<Usage>& usage,
-                                    const BillingOptions& options);
+                                    const std::vector<Usage>& usage, const BillingOptions& options);
 
 // The run date in the billing zone: the civil date of `now` in `time_zone`.
 Result<Date> civil_date_in_zone(std::chrono::system_clock::time_point now,

@@ -63,7 +63,7 @@ struct Finding {
   // The README lists every code.
   std::string code;
   Severity severity = Severity::kBlocking;
-  std::string area;  // "credentials", "permissions", "costs", "budget", "mapping", "portal"
+  std::string area;         // "credentials", "permissions", "costs", "budget", "mapping", "portal"
   std::string message;      // what is wrong, with ids and names
   std::string remediation;  // what to do, and where in Autotask
   bool drift = false;       // the mapping recorded a state that Autotask no longer has

@@ -109,8 +109,8 @@ struct SuggestOptions {
   // service names on each candidate's contracts. Empty: candidates are still listed, but no
   // mapping is proposed because no service can be picked.
   std::string product_name;
-  std::size_t max_candidates = 5;  // per org; at least 1
-  double min_score = 0.6;          // the least score listed, in (0, 1]
+  std::size_t max_candidates = 5;           // per org; at least 1
+  double min_score = 0.6;                   // the least score listed, in (0, 1]
   std::int64_t active_contract_status = 1;  // Contract.status meaning Active
   // The clock "in force today" is taken from; the system clock when empty.
   std::function<std::chrono::system_clock::time_point()> now;
@@ -127,7 +127,7 @@ struct ServiceOption {
   Id service_id = 0;
   std::string service_name;
   std::optional<bool> service_is_active;
-  double product_score = 0;     // how well the service name matches product_name, 0..1
+  double product_score = 0;      // how well the service name matches product_name, 0..1
   bool matches_product = false;  // product_score >= min_score
   bool best_match = false;       // ranked first and matches the product
 };
