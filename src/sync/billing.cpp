@@ -1,5 +1,5 @@
-#include <autotask_sync/sync/billing.hpp>
 #include <autotask_sync/model/json_util.hpp>
+#include <autotask_sync/sync/billing.hpp>
 
 #include "sync/mapping_check.hpp"
 #include "sync/plan_internal.hpp"
@@ -16,9 +16,12 @@ namespace bj = boost::json;
 
 const char* to_string(EffectiveDatePolicy p) noexcept {
   switch (p) {
-    case EffectiveDatePolicy::kPeriod: return "period";
-    case EffectiveDatePolicy::kNextPeriod: return "next_period";
-    case EffectiveDatePolicy::kProrate: return "prorate";
+    case EffectiveDatePolicy::kPeriod:
+      return "period";
+    case EffectiveDatePolicy::kNextPeriod:
+      return "next_period";
+    case EffectiveDatePolicy::kProrate:
+      return "prorate";
   }
   return "period";
 }
@@ -34,12 +37,18 @@ Result<EffectiveDatePolicy> parse_effective_date_policy(std::string_view text) {
 
 const char* to_string(Outcome o) noexcept {
   switch (o) {
-    case Outcome::kUpdated: return "updated";
-    case Outcome::kWouldUpdate: return "would_update";
-    case Outcome::kUnchanged: return "unchanged";
-    case Outcome::kSkipped: return "skipped";
-    case Outcome::kFailed: return "failed";
-    case Outcome::kHeld: return "held";
+    case Outcome::kUpdated:
+      return "updated";
+    case Outcome::kWouldUpdate:
+      return "would_update";
+    case Outcome::kUnchanged:
+      return "unchanged";
+    case Outcome::kSkipped:
+      return "skipped";
+    case Outcome::kFailed:
+      return "failed";
+    case Outcome::kHeld:
+      return "held";
   }
   return "failed";
 }
@@ -82,24 +91,26 @@ Result<Date> civil_date_in_zone(std::chrono::system_clock::time_point now,
   return Date{std::chrono::sys_days{local_days}};
 }
 
-
 namespace {
 
 using Clock = std::chrono::steady_clock;
 using detail::covering_row;
 using RowsByLine = std::unordered_map<Id, std::vector<ContractServiceUnit>>;
 
-Date day_before(Date d) { return Date{std::chrono::sys_days(d) - std::chrono::days(1)}; }
+Date day_before(Date d) {
+  return Date{std::chrono::sys_days(d) - std::chrono::days(1)};
+}
 
-std::string money(const std::optional<Decimal>& d) { return d ? d->to_string() : "?"; }
+std::string money(const std::optional<Decimal>& d) {
+  return d ? d->to_string() : "?";
+}
 
 // A failed create that Autotask may have carried out: the request went out and no answer says
 // it was refused.
 bool ambiguous(const Error& e) {
-  return e.request_sent &&
-         (e.code == ErrorCode::kTimeout || e.code == ErrorCode::kTransport ||
-          e.code == ErrorCode::kOutage || e.code == ErrorCode::kProtocol ||
-          e.code == ErrorCode::kInternal);
+  return e.request_sent && (e.code == ErrorCode::kTimeout || e.code == ErrorCode::kTransport ||
+                            e.code == ErrorCode::kOutage || e.code == ErrorCode::kProtocol ||
+                            e.code == ErrorCode::kInternal);
 }
 
 // Where a write of `delta` dated `effective` should leave the rows, compared with where it did:
@@ -115,8 +126,8 @@ std::optional<std::string> landing_mismatch(Id line, Date effective, std::int64_
   for (const auto& r : rows_after) {
     if (r.startDate != effective && !starts.count(r.startDate) &&
         r.startDate < first_of_next_month(effective)) {
-      return "the adjustment dated " + format_date(effective) + " on " + label +
-             " landed on " + format_date(r.startDate) +
+      return "the adjustment dated " + format_date(effective) + " on " + label + " landed on " +
+             format_date(r.startDate) +
              " (Autotask moved the date, probably by its database's time zone); set "
              "billing.effective_time so that the date survives, e.g. 12:00:00";
     }
@@ -131,13 +142,12 @@ std::optional<std::string> landing_mismatch(Id line, Date effective, std::int64_
            ": Autotask dated it earlier than sent";
   }
   const ContractServiceUnit* row = covering_row(rows_after, effective);
-  if (!row) return "after the adjustment " + label + " has no units row covering " +
-                   format_date(effective);
+  if (!row)
+    return "after the adjustment " + label + " has no units row covering " + format_date(effective);
   if (row->units != before + delta) {
-    return label + " holds " + std::to_string(row->units) + " units on " +
-           format_date(effective) + " after an adjustment of " +
-           (delta >= 0 ? "+" : "") + std::to_string(delta) + " from " + std::to_string(before) +
-           " (expected " + std::to_string(before + delta) +
+    return label + " holds " + std::to_string(row->units) + " units on " + format_date(effective) +
+           " after an adjustment of " + (delta >= 0 ? "+" : "") + std::to_string(delta) + " from " +
+           std::to_string(before) + " (expected " + std::to_string(before + delta) +
            "): adjustments dated the same day replace each other instead of adding up";
   }
   return std::nullopt;
@@ -225,7 +235,7 @@ Result<void> Applier::reread() {
   auto rows = client_.query_in_as<ContractServiceUnit>("contractServiceID", ids,
                                                        detail::rows_window(from, to));
   if (!rows) return std::move(rows).error();
-  for (auto& row : *rows) rows_before_[row.contractServiceID].push_back(std::move(row));
+  for (const auto& row : *rows) rows_before_[row.contractServiceID].push_back(row);
   auto now = client_.query_in_as<ContractService>("id", ids);
   if (!now) return std::move(now).error();
   for (auto& l : *now) lines_now_.emplace(l.id, std::move(l));
@@ -242,8 +252,8 @@ void Applier::check_stale(MappingResult& r) {
   if (r.outcome == Outcome::kWouldUpdate && r.adjustment) {
     const ContractServiceAdjustment& a = *r.adjustment;
     auto it = lines_now_.find(a.contractServiceID);
-    const ContractServiceUnit* row = covering_row(rows_before_[a.contractServiceID],
-                                                  a.effectiveDate);
+    const ContractServiceUnit* row =
+        covering_row(rows_before_[a.contractServiceID], a.effectiveDate);
     if (it == lines_now_.end()) {
       stale("plan.stale", "contract service " + std::to_string(a.contractServiceID) +
                               " is no longer in Autotask; make a new plan");
@@ -256,15 +266,15 @@ void Applier::check_stale(MappingResult& r) {
     } else if (!row || row->units != r.units_before) {
       stale("plan.stale", "the units moved since the plan was made: planned from " +
                               std::to_string(r.units_before.value_or(0)) + ", Autotask now holds " +
-                              (row ? std::to_string(row->units) : std::string("no row")) +
-                              " on " + format_date(a.effectiveDate) + "; make a new plan");
+                              (row ? std::to_string(row->units) : std::string("no row")) + " on " +
+                              format_date(a.effectiveDate) + "; make a new plan");
     } else if (!it->second.unitCost.has_value() || *it->second.unitCost != r.cost_before) {
-      stale("plan.stale", "the unit cost moved since the plan was made: planned from " +
-                              money(r.cost_before) + ", Autotask now holds " +
-                              money(it->second.unitCost.has_value()
-                                        ? std::optional<Decimal>(*it->second.unitCost)
-                                        : std::nullopt) +
-                              "; make a new plan");
+      stale("plan.stale",
+            "the unit cost moved since the plan was made: planned from " + money(r.cost_before) +
+                ", Autotask now holds " +
+                money(it->second.unitCost.has_value() ? std::optional<Decimal>(*it->second.unitCost)
+                                                      : std::nullopt) +
+                "; make a new plan");
     } else if (r.price_target &&
                (it->second.unitPrice.has_value() ? std::optional<Decimal>(*it->second.unitPrice)
                                                  : std::nullopt) != r.price_before) {
@@ -276,8 +286,8 @@ void Applier::check_stale(MappingResult& r) {
     PreviousLineChange& p = *r.previous_line;
     const ContractServiceAdjustment& a = *p.adjustment;
     auto it = lines_now_.find(a.contractServiceID);
-    const ContractServiceUnit* row = covering_row(rows_before_[a.contractServiceID],
-                                                  a.effectiveDate);
+    const ContractServiceUnit* row =
+        covering_row(rows_before_[a.contractServiceID], a.effectiveDate);
     std::string why;
     if (it == lines_now_.end() || it->second.contractID != a.contractID ||
         it->second.serviceID != a.serviceID) {
@@ -361,9 +371,9 @@ Applier::Written Applier::write(const ContractServiceAdjustment& a, std::int64_t
   if (!row || row->units != before) {
     w.reason = "the adjustment may or may not have been applied (" + e.describe() +
                "); the units now read " +
-               (row ? std::to_string(row->units) : std::string("no row")) +
-               ", neither the " + std::to_string(before) + " before nor the target " +
-               std::to_string(target) + ", so it is not retried";
+               (row ? std::to_string(row->units) : std::string("no row")) + ", neither the " +
+               std::to_string(before) + " before nor the target " + std::to_string(target) +
+               ", so it is not retried";
     w.error = std::move(e);
     return w;
   }
@@ -393,7 +403,8 @@ void Applier::stop_skip(MappingResult& r) {
   if (r.previous_line && r.previous_line->outcome == Outcome::kWouldUpdate) {
     r.previous_line->outcome = Outcome::kSkipped;
     r.previous_line->reason_code = "sync.landing_mismatch";
-    r.previous_line->reason = "not zeroed: the run stopped writing (" + report_.stopped_reason + ")";
+    r.previous_line->reason =
+        "not zeroed: the run stopped writing (" + report_.stopped_reason + ")";
   }
 }
 
@@ -425,25 +436,23 @@ void Applier::note(MappingResult& r, const std::string& what) {
   std::string title = "Billing sync: " + what;
   if (title.size() > 250) title.resize(250);
   body["title"] = title;
-  std::string d = "The billing sync (plan " + plan_.plan_id + ") " + what + " for portal org '" +
-                  r.mapping.org_id + "'" +
-                  (r.mapping.org_name.empty() ? "" : " (" + r.mapping.org_name + ")") +
-                  ", effective " + (r.effective_date ? format_date(*r.effective_date) : "?") +
-                  ". Why: " +
-                  (r.usage_source == "samples"
-                       ? "the peak of the portal's user samples in the billing month"
-                   : r.usage_source == "offboarding" ? "the org left the portal"
-                                                     : "the portal's high-water mark of users") +
-                  (r.effective_date_reason.empty() ? "" : "; " + r.effective_date_reason) +
-                  (r.reason.empty() ? "" : "; " + r.reason) + ".";
+  std::string d =
+      "The billing sync (plan " + plan_.plan_id + ") " + what + " for portal org '" +
+      r.mapping.org_id + "'" + (r.mapping.org_name.empty() ? "" : " (" + r.mapping.org_name + ")") +
+      ", effective " + (r.effective_date ? format_date(*r.effective_date) : "?") + ". Why: " +
+      (r.usage_source == "samples" ? "the peak of the portal's user samples in the billing month"
+       : r.usage_source == "offboarding" ? "the org left the portal"
+                                         : "the portal's high-water mark of users") +
+      (r.effective_date_reason.empty() ? "" : "; " + r.effective_date_reason) +
+      (r.reason.empty() ? "" : "; " + r.reason) + ".";
   body["description"] = d;
   auto id = client_.create("Contracts/" + std::to_string(contract) + "/Notes", body);
   if (id) {
     r.note_id = *id;
   } else {
     r.notes.push_back("the contract note could not be written: " + id.error().describe());
-    client_.logger().warn("org " + r.mapping.org_id + ": contract note failed: " +
-                          id.error().describe());
+    client_.logger().warn("org " + r.mapping.org_id +
+                          ": contract note failed: " + id.error().describe());
   }
 }
 
@@ -467,16 +476,16 @@ void Applier::write_main(MappingResult& r) {
       if (rows) {
         after_first_write(a, *r.units_before, *rows, r, nullptr);
       } else {
-        r.notes.push_back("the landing check could not read the line: " +
-                          rows.error().describe());
+        r.notes.push_back("the landing check could not read the line: " + rows.error().describe());
       }
     } else {
       landing_pending_ = true;
       pending_ = {&r, nullptr, a, *r.units_before};
     }
   }
-  std::string what = "set " + (r.service_name.empty() ? "service " + std::to_string(a.serviceID)
-                                                      : "'" + r.service_name + "'") +
+  std::string what = "set " +
+                     (r.service_name.empty() ? "service " + std::to_string(a.serviceID)
+                                             : "'" + r.service_name + "'") +
                      " (contract service " + std::to_string(a.contractServiceID) + ") from " +
                      std::to_string(*r.units_before) + " to " + std::to_string(*r.units_target) +
                      " units";
@@ -552,7 +561,7 @@ void Applier::read_back() {
     return;
   }
   RowsByLine rows_by_line;
-  for (auto& row : *rows) rows_by_line[row.contractServiceID].push_back(std::move(row));
+  for (const auto& row : *rows) rows_by_line[row.contractServiceID].push_back(row);
   std::unordered_map<Id, ContractService> lines_by_id;
   for (auto& l : *lines) lines_by_id.emplace(l.id, std::move(l));
 
@@ -564,8 +573,8 @@ void Applier::read_back() {
     if (r.previous_line && r.previous_line->adjustment &&
         r.previous_line->outcome == Outcome::kUpdated) {
       PreviousLineChange& p = *r.previous_line;
-      if (const auto* row = covering_row(rows_by_line[p.contract_service_id],
-                                         p.adjustment->effectiveDate)) {
+      if (const auto* row =
+              covering_row(rows_by_line[p.contract_service_id], p.adjustment->effectiveDate)) {
         p.units_after = row->units;
       }
       if (p.units_after != 0) {
@@ -643,8 +652,9 @@ Result<SyncReport> Applier::execute() {
           if (!billed) {
             r.previous_line->outcome = Outcome::kSkipped;
             r.previous_line->reason_code = "remap.waiting";
-            r.previous_line->reason = "the old line is not zeroed while the new line is not "
-                                      "billed";
+            r.previous_line->reason =
+                "the old line is not zeroed while the new line is not "
+                "billed";
           } else if (report_.stopped_code.empty()) {
             write_previous(r);
           } else {
@@ -669,30 +679,40 @@ Result<SyncReport> Applier::execute() {
       r.price_after = r.price_before;
     }
     switch (r.outcome) {
-      case Outcome::kUpdated: ++report_.totals.updated; break;
-      case Outcome::kWouldUpdate: ++report_.totals.would_update; break;
-      case Outcome::kUnchanged: ++report_.totals.unchanged; break;
-      case Outcome::kSkipped: ++report_.totals.skipped; break;
-      case Outcome::kFailed: ++report_.totals.failed; break;
-      case Outcome::kHeld: ++report_.totals.held; break;
+      case Outcome::kUpdated:
+        ++report_.totals.updated;
+        break;
+      case Outcome::kWouldUpdate:
+        ++report_.totals.would_update;
+        break;
+      case Outcome::kUnchanged:
+        ++report_.totals.unchanged;
+        break;
+      case Outcome::kSkipped:
+        ++report_.totals.skipped;
+        break;
+      case Outcome::kFailed:
+        ++report_.totals.failed;
+        break;
+      case Outcome::kHeld:
+        ++report_.totals.held;
+        break;
     }
     const bool not_done = r.outcome == Outcome::kFailed || r.reason_code == "plan.stale" ||
                           r.reason_code == "sync.landing_mismatch";
     if (not_done) {
-      report_.not_done.push_back(r.mapping.org_id + " (" + to_string(r.outcome) +
-                                 "): " + r.reason);
+      report_.not_done.push_back(r.mapping.org_id + " (" + to_string(r.outcome) + "): " + r.reason);
     }
     if (r.previous_line && (r.previous_line->outcome == Outcome::kFailed ||
                             r.previous_line->reason_code == "plan.stale" ||
                             r.previous_line->reason_code == "sync.landing_mismatch")) {
-      report_.not_done.push_back(r.mapping.org_id + " old line " +
-                                 std::to_string(r.previous_line->contract_service_id) + " (" +
-                                 to_string(r.previous_line->outcome) +
-                                 "): " + r.previous_line->reason);
+      report_.not_done.push_back(
+          r.mapping.org_id + " old line " + std::to_string(r.previous_line->contract_service_id) +
+          " (" + to_string(r.previous_line->outcome) + "): " + r.previous_line->reason);
     }
   }
-  report_.partial = report_.totals.failed > 0 || !report_.not_done.empty() ||
-                    !report_.stopped_code.empty();
+  report_.partial =
+      report_.totals.failed > 0 || !report_.not_done.empty() || !report_.stopped_code.empty();
   report_.requests = client_.request_count() - requests_before;
   report_.duration_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();

@@ -20,9 +20,13 @@ std::unordered_map<Id, T> by_id(std::vector<T> items) {
   return out;
 }
 
-std::vector<Id> ids(const std::set<Id>& s) { return {s.begin(), s.end()}; }
+std::vector<Id> ids(const std::set<Id>& s) {
+  return {s.begin(), s.end()};
+}
 
-std::string quoted(const std::string& name) { return name.empty() ? "" : " '" + name + "'"; }
+std::string quoted(const std::string& name) {
+  return name.empty() ? "" : " '" + name + "'";
+}
 
 }  // namespace
 
@@ -64,7 +68,9 @@ Date effective_date_for(const RunDates& dates, EffectiveDatePolicy policy,
   return dates.default_effective;
 }
 
-std::string date_filter_text(Date d) { return format_date(d) + "T00:00:00"; }
+std::string date_filter_text(Date d) {
+  return format_date(d) + "T00:00:00";
+}
 
 std::string contract_label(const Contract& c) {
   return "contract " + std::to_string(c.id) + quoted(c.contractName);
@@ -155,7 +161,7 @@ Result<TenantView> load_tenant_view(Client& client, const std::vector<const Mapp
       Filter::condition(Op::kGte, "endDate", bj::string(date_filter_text(options.rows_from))));
   auto rows = client.query_in_as<ContractServiceUnit>("contractServiceID", ids(line_ids), around);
   if (!rows) return std::move(rows).error();
-  for (auto& row : *rows) view.rows_by_line[row.contractServiceID].push_back(std::move(row));
+  for (const auto& row : *rows) view.rows_by_line[row.contractServiceID].push_back(row);
   return view;
 }
 
@@ -174,8 +180,9 @@ MappingState check_mapping(const TenantView& view, const Mapping& m, const Mappi
   const std::string company_ref = "company " + std::to_string(m.company_id);
   if (!st.company) {
     add("company.not_found",
-        company_ref + " was not found in Autotask (deleted, merged, or not visible to the API "
-                      "user)",
+        company_ref +
+            " was not found in Autotask (deleted, merged, or not visible to the API "
+            "user)",
         "check company_id against CRM > Companies, or give the API user a security level "
         "that sees every company");
   } else {
@@ -185,8 +192,9 @@ MappingState check_mapping(const TenantView& view, const Mapping& m, const Mappi
       add("drift.company_renamed",
           company_ref + " was renamed from '" + *m.company_name + "' to '" + co.companyName +
               "' since the mapping was made",
-          "confirm that org '" + m.org_id + "' still belongs to this company, then record the "
-          "new name in the mapping's company_name",
+          "confirm that org '" + m.org_id +
+              "' still belongs to this company, then record the "
+              "new name in the mapping's company_name",
           true);
     }
     if (co.isActive.has_value() && !*co.isActive) {
@@ -198,8 +206,8 @@ MappingState check_mapping(const TenantView& view, const Mapping& m, const Mappi
     // A company whose type is not readable is not held back for it.
     if (!rules.allowed_company_types.empty() && co.companyType.has_value()) {
       const std::int64_t type = *co.companyType;
-      if (std::find(rules.allowed_company_types.begin(), rules.allowed_company_types.end(),
-                    type) == rules.allowed_company_types.end()) {
+      if (std::find(rules.allowed_company_types.begin(), rules.allowed_company_types.end(), type) ==
+          rules.allowed_company_types.end()) {
         std::string type_name = rules.company_type_label ? rules.company_type_label(type) : "";
         add("company.type_not_allowed",
             label + " is of company type " + std::to_string(type) +
@@ -217,8 +225,8 @@ MappingState check_mapping(const TenantView& view, const Mapping& m, const Mappi
     st.contract_name = st.contract->contractName;
   }
   if (!st.contract) {
-    add("contract.not_found", "contract " + std::to_string(m.contract_id) +
-                                  " was not found in Autotask",
+    add("contract.not_found",
+        "contract " + std::to_string(m.contract_id) + " was not found in Autotask",
         "check contract_id against Contracts > Search > Contracts for the company");
   } else {
     const Contract& c = *st.contract;
@@ -241,9 +249,8 @@ MappingState check_mapping(const TenantView& view, const Mapping& m, const Mappi
         const std::string label =
             rules.period_type_label ? rules.period_type_label(*c.contractPeriodType) : "";
         add("contract.period_not_monthly",
-            contract_label(c) + " bills per period type " +
-                std::to_string(*c.contractPeriodType) + (label.empty() ? "" : " (" + label + ")") +
-                ", not monthly",
+            contract_label(c) + " bills per period type " + std::to_string(*c.contractPeriodType) +
+                (label.empty() ? "" : " (" + label + ")") + ", not monthly",
             "the sync sets a monthly high-water mark and supports monthly billing periods "
             "only; map the org to a contract with a monthly period");
       }
@@ -299,8 +306,9 @@ MappingState check_mapping(const TenantView& view, const Mapping& m, const Mappi
   auto lit = view.lines_by_contract.find(c.id);
   const auto& lines = lit == view.lines_by_contract.end() ? kNoLines : lit->second;
   if (m.contract_service_id) {
-    auto it = std::find_if(lines.begin(), lines.end(),
-                           [&](const ContractService& l) { return l.id == *m.contract_service_id; });
+    auto it = std::find_if(lines.begin(), lines.end(), [&](const ContractService& l) {
+      return l.id == *m.contract_service_id;
+    });
     if (it == lines.end()) {
       add(m.company_name ? "drift.line_removed" : "line.not_on_contract",
           "contract service " + std::to_string(*m.contract_service_id) + " is not on " +

@@ -41,7 +41,9 @@ Result<std::function<void()>> take_lock(const SyncLock& lock) {
 
 namespace {
 
-std::size_t batches(std::size_t n) { return (n + 499) / 500; }
+std::size_t batches(std::size_t n) {
+  return (n + 499) / 500;
+}
 
 }  // namespace
 
@@ -70,7 +72,9 @@ std::uint64_t apply_request_estimate(const Plan& plan, bool reread) {
 
 namespace {
 
-Date day_before(Date d) { return Date{std::chrono::sys_days(d) - std::chrono::days(1)}; }
+Date day_before(Date d) {
+  return Date{std::chrono::sys_days(d) - std::chrono::days(1)};
+}
 
 std::string random_plan_id() {
   std::random_device rd;
@@ -151,7 +155,7 @@ Result<void> Planner::load() {
   auto rows = client_.query_in_as<ContractServiceUnit>("contractServiceID", ids,
                                                        rows_window(lo.rows_from, lo.rows_to));
   if (!rows) return std::move(rows).error();
-  for (auto& row : *rows) previous_rows_[row.contractServiceID].push_back(std::move(row));
+  for (const auto& row : *rows) previous_rows_[row.contractServiceID].push_back(row);
   return {};
 }
 
@@ -276,7 +280,8 @@ void Planner::plan_entry(std::size_t index, PlanEntry& r) {
                         std::to_string(in_period[i]->units) + " from " +
                         format_date(in_period[i]->startDate) +
                         " in the same period (changed inside the period, probably by hand); "
-                        "the target is " + std::to_string(target) +
+                        "the target is " +
+                        std::to_string(target) +
                         ". Review the contract's Services tab and set the units by hand");
       }
     }
@@ -285,8 +290,8 @@ void Planner::plan_entry(std::size_t index, PlanEntry& r) {
   std::string note = moved ? r.effective_date_reason : std::string();
   if (target < row->units && options_.decrease == DecreasePolicy::kNeverWithinPeriod &&
       effective < dates_.next_period_start) {
-    note = (note.empty() ? "" : note + "; ") + "the portal's figure " + std::to_string(target) + " is lower than the " +
-           std::to_string(row->units) + " units of the period starting " +
+    note = (note.empty() ? "" : note + "; ") + "the portal's figure " + std::to_string(target) +
+           " is lower than the " + std::to_string(row->units) + " units of the period starting " +
            format_date(first_of_month(effective)) +
            "; billing.decrease is never_within_period, so the units are held until the next "
            "period";
@@ -299,9 +304,9 @@ void Planner::plan_entry(std::size_t index, PlanEntry& r) {
     const JumpGuard& g = *options_.jump_guard;
     const std::int64_t up = target - row->units;
     const bool units_over = g.max_increase_units && up > *g.max_increase_units;
-    const bool ratio_over = g.max_increase_ratio && row->units > 0 &&
-                            static_cast<double>(target) >
-                                static_cast<double>(row->units) * *g.max_increase_ratio;
+    const bool ratio_over =
+        g.max_increase_ratio && row->units > 0 &&
+        static_cast<double>(target) > static_cast<double>(row->units) * *g.max_increase_ratio;
     if (units_over || ratio_over) {
       std::string limits;
       if (g.max_increase_units) limits += "+" + std::to_string(*g.max_increase_units) + " units";
@@ -311,10 +316,11 @@ void Planner::plan_entry(std::size_t index, PlanEntry& r) {
       return hold(r, "guard.jump",
                   "the change from " + std::to_string(row->units) + " to " +
                       std::to_string(target) + " units (+" + std::to_string(up) +
-                      (row->units > 0
-                           ? ", " + ratio_text(static_cast<double>(target) / static_cast<double>(row->units)) +
-                                 " times"
-                           : std::string()) +
+                      (row->units > 0 ? ", " +
+                                            ratio_text(static_cast<double>(target) /
+                                                       static_cast<double>(row->units)) +
+                                            " times"
+                                      : std::string()) +
                       ") is beyond billing.jump_guard (at most " + limits +
                       "); confirm the figure and apply it by hand, or raise the guard");
     }
@@ -387,8 +393,9 @@ void Planner::plan_previous_line(PlanEntry& r) {
   if (row->units <= 0) {
     p.units_after = row->units;
     return done(Outcome::kUnchanged, "remap.old_line_empty",
-                label + " already holds 0 units; remove it by hand in Autotask (Contracts > the "
-                        "contract > Services)");
+                label +
+                    " already holds 0 units; remove it by hand in Autotask (Contracts > the "
+                    "contract > Services)");
   }
   ContractServiceAdjustment a;
   a.contractID = old.contractID;
@@ -444,8 +451,8 @@ Result<PlannedRun> Planner::execute() {
     }
   }
   std::set<std::string> portal;
-  if (options_.portal_org_ids) portal.insert(options_.portal_org_ids->begin(),
-                                             options_.portal_org_ids->end());
+  if (options_.portal_org_ids)
+    portal.insert(options_.portal_org_ids->begin(), options_.portal_org_ids->end());
 
   std::set<std::string> mapped;
   eligible_.assign(mappings_.size(), false);
@@ -464,9 +471,10 @@ Result<PlannedRun> Planner::execute() {
         offboarded_[i] = eligible_[i] = true;
       } else {
         skip(r, "org.offboarded",
-             "org '" + org + "' is no longer in the portal; its units are left as they are "
-             "(billing.offboarding is report): end the contract line in Autotask, or set "
-             "billing.offboarding to zero_next_period");
+             "org '" + org +
+                 "' is no longer in the portal; its units are left as they are "
+                 "(billing.offboarding is report): end the contract line in Autotask, or set "
+                 "billing.offboarding to zero_next_period");
       }
     } else if (!usage_by_org_.count(org)) {
       skip(r, "usage.missing", "no usage was reported for this org");

@@ -38,8 +38,8 @@ bj::object previous_json(const PreviousLineChange& p, std::string_view time) {
   o["reason"] = p.reason;
   o["effective_date"] = opt_date(p.effective_date);
   o["units_current"] = opt_int(p.units_before);
-  o["adjustment"] = p.adjustment ? bj::value(adjustment_json(*p.adjustment, time))
-                                 : bj::value(nullptr);
+  o["adjustment"] =
+      p.adjustment ? bj::value(adjustment_json(*p.adjustment, time)) : bj::value(nullptr);
   return o;
 }
 
@@ -92,8 +92,7 @@ class Obj {
     std::int64_t n = 0;
     if ((*v)->is_int64()) {
       n = (*v)->get_int64();
-    } else if ((*v)->is_uint64() &&
-               (*v)->get_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) {
+    } else if ((*v)->is_uint64() && (*v)->get_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) {
       n = static_cast<std::int64_t>((*v)->get_uint64());
     } else {
       return bad(at(key), "must be an integer");
@@ -146,8 +145,10 @@ class Obj {
   std::string where_;
 };
 
-#define PLAN_TRY(var, expr)            \
-  auto var##_r = (expr);               \
+// `var` names the variable the macro declares, so it cannot be parenthesized.
+// NOLINTNEXTLINE(bugprone-macro-parentheses)
+#define PLAN_TRY(var, expr)                        \
+  auto var##_r = (expr);                           \
   if (!var##_r) return std::move(var##_r).error(); \
   auto var = std::move(*var##_r)
 
@@ -183,10 +184,9 @@ Result<ContractServiceAdjustment> adjustment_of(const bj::value& v, const std::s
                "must be the entry's date with the plan's effective_time (" + effective_time + ")");
   }
   a.effectiveDate = *d;
-  for (auto [key, out] : {std::pair<std::string_view, Field<Decimal>*>{"adjustedUnitCost",
-                                                                       &a.adjustedUnitCost},
-                          std::pair<std::string_view, Field<Decimal>*>{"adjustedUnitPrice",
-                                                                       &a.adjustedUnitPrice}}) {
+  for (auto [key, out] :
+       {std::pair<std::string_view, Field<Decimal>*>{"adjustedUnitCost", &a.adjustedUnitCost},
+        std::pair<std::string_view, Field<Decimal>*>{"adjustedUnitPrice", &a.adjustedUnitPrice}}) {
     auto it = v.get_object().find(key);
     if (it == v.get_object().end()) continue;
     if (!it->value().is_number() && !it->value().is_string()) {
@@ -220,11 +220,11 @@ bj::object Plan::to_json() const {
   bj::object opts;
   opts["decrease"] = to_string(decrease);
   if (jump_guard) {
-    opts["jump_guard"] = bj::object{
-        {"max_increase_units", opt_int(jump_guard->max_increase_units)},
-        {"max_increase_ratio", jump_guard->max_increase_ratio
-                                   ? bj::value(*jump_guard->max_increase_ratio)
-                                   : bj::value(nullptr)}};
+    opts["jump_guard"] =
+        bj::object{{"max_increase_units", opt_int(jump_guard->max_increase_units)},
+                   {"max_increase_ratio", jump_guard->max_increase_ratio
+                                              ? bj::value(*jump_guard->max_increase_ratio)
+                                              : bj::value(nullptr)}};
   } else {
     opts["jump_guard"] = nullptr;
   }
@@ -257,21 +257,22 @@ bj::object Plan::to_json() const {
     x["contract_service_id"] = opt_int(e.contract_service_id);
     x["effective_date"] = opt_date(e.effective_date);
     x["effective_date_reason"] = e.effective_date_reason;
-    x["usage"] = bj::object{{"source", e.usage_source},
-                            {"samples_in_period", static_cast<std::int64_t>(e.samples_in_period)},
-                            {"samples_outside_period",
-                             static_cast<std::int64_t>(e.samples_outside_period)}};
-    x["units"] = bj::object{{"current", opt_int(e.units_before)},
-                            {"target", opt_int(e.units_target)}};
-    x["unit_cost"] = bj::object{{"current", opt_money(e.cost_before)},
-                                {"target", opt_money(e.cost_target)}};
-    x["unit_price"] = bj::object{{"current", opt_money(e.price_before)},
-                                 {"target", opt_money(e.price_target)}};
+    x["usage"] =
+        bj::object{{"source", e.usage_source},
+                   {"samples_in_period", static_cast<std::int64_t>(e.samples_in_period)},
+                   {"samples_outside_period", static_cast<std::int64_t>(e.samples_outside_period)}};
+    x["units"] =
+        bj::object{{"current", opt_int(e.units_before)}, {"target", opt_int(e.units_target)}};
+    x["unit_cost"] =
+        bj::object{{"current", opt_money(e.cost_before)}, {"target", opt_money(e.cost_target)}};
+    x["unit_price"] =
+        bj::object{{"current", opt_money(e.price_before)}, {"target", opt_money(e.price_target)}};
     x["delta"] = e.adjustment ? bj::value(e.adjustment->unitChange) : bj::value(nullptr);
-    x["adjustment"] =
-        e.adjustment ? bj::value(adjustment_json(*e.adjustment, effective_time)) : bj::value(nullptr);
-    x["previous_line"] =
-        e.previous_line ? bj::value(previous_json(*e.previous_line, effective_time)) : bj::value(nullptr);
+    x["adjustment"] = e.adjustment ? bj::value(adjustment_json(*e.adjustment, effective_time))
+                                   : bj::value(nullptr);
+    x["previous_line"] = e.previous_line
+                             ? bj::value(previous_json(*e.previous_line, effective_time))
+                             : bj::value(nullptr);
     es.emplace_back(std::move(x));
   }
   o["entries"] = std::move(es);
@@ -279,11 +280,11 @@ bj::object Plan::to_json() const {
 }
 
 Result<Plan> Plan::from_json(const bj::value& v) {
-  PLAN_TRY(o, Obj::of(v, "plan",
-                      {"schema", "plan_id", "created_at", "run_date", "effective_date",
-                       "time_zone", "effective_date_policy", "effective_time", "options",
-                       "requests", "apply_requests", "samples_ignored", "currencies",
-                       "unmapped_usage", "entries"}));
+  PLAN_TRY(
+      o, Obj::of(v, "plan",
+                 {"schema", "plan_id", "created_at", "run_date", "effective_date", "time_zone",
+                  "effective_date_policy", "effective_time", "options", "requests",
+                  "apply_requests", "samples_ignored", "currencies", "unmapped_usage", "entries"}));
   PLAN_TRY(schema, o.str("schema", 64));
   if (schema != kSchema) return bad(o.at("schema"), "must be \"" + std::string(kSchema) + "\"");
   Plan p;
@@ -314,17 +315,17 @@ Result<Plan> Plan::from_json(const bj::value& v) {
   p.effective_time = time;
 
   PLAN_TRY(optv, o.get("options"));
-  PLAN_TRY(opts, Obj::of(*optv, o.at("options"),
-                         {"decrease", "jump_guard", "set_unit_price", "offboarding",
-                          "contract_notes"}));
+  PLAN_TRY(opts,
+           Obj::of(*optv, o.at("options"),
+                   {"decrease", "jump_guard", "set_unit_price", "offboarding", "contract_notes"}));
   PLAN_TRY(decrease, opts.str("decrease", 40));
   auto dec = parse_decrease_policy(decrease);
   if (!dec) return bad(opts.at("decrease"), dec.error().message);
   p.decrease = *dec;
   PLAN_TRY(guardv, opts.get("jump_guard"));
   if (!guardv->is_null()) {
-    PLAN_TRY(g, Obj::of(*guardv, opts.at("jump_guard"),
-                        {"max_increase_units", "max_increase_ratio"}));
+    PLAN_TRY(g,
+             Obj::of(*guardv, opts.at("jump_guard"), {"max_increase_units", "max_increase_ratio"}));
     JumpGuard jg;
     PLAN_TRY(units, g.opt_int("max_increase_units", 0, kMaxUnits));
     jg.max_increase_units = units;
@@ -356,13 +357,15 @@ Result<Plan> Plan::from_json(const bj::value& v) {
   PLAN_TRY(cur, o.array("currencies"));
   for (std::size_t i = 0; i < cur->size(); ++i) {
     const auto& c = (*cur)[i];
-    if (!c.is_int64()) return bad(o.at("currencies") + "[" + std::to_string(i) + "]", "must be an integer");
+    if (!c.is_int64())
+      return bad(o.at("currencies") + "[" + std::to_string(i) + "]", "must be an integer");
     p.currencies.push_back(c.get_int64());
   }
   PLAN_TRY(unmapped, o.array("unmapped_usage"));
   for (std::size_t i = 0; i < unmapped->size(); ++i) {
     const auto& u = (*unmapped)[i];
-    if (!u.is_string()) return bad(o.at("unmapped_usage") + "[" + std::to_string(i) + "]", "must be a string");
+    if (!u.is_string())
+      return bad(o.at("unmapped_usage") + "[" + std::to_string(i) + "]", "must be a string");
     p.unmapped_usage.emplace_back(u.get_string());
   }
 
@@ -371,11 +374,10 @@ Result<Plan> Plan::from_json(const bj::value& v) {
   for (std::size_t i = 0; i < entries->size(); ++i) {
     const std::string where = "plan.entries[" + std::to_string(i) + "]";
     PLAN_TRY(x, Obj::of((*entries)[i], where,
-                        {"approved", "mapping", "outcome", "reason_code", "reason",
-                         "company_name", "contract_name", "service_name", "currency_id",
-                         "contract_service_id", "effective_date", "effective_date_reason",
-                         "usage", "units", "unit_cost", "unit_price", "delta", "adjustment",
-                         "previous_line"}));
+                        {"approved", "mapping", "outcome", "reason_code", "reason", "company_name",
+                         "contract_name", "service_name", "currency_id", "contract_service_id",
+                         "effective_date", "effective_date_reason", "usage", "units", "unit_cost",
+                         "unit_price", "delta", "adjustment", "previous_line"}));
     PlanEntry e;
     PLAN_TRY(approved, x.boolean("approved"));
     e.approved = approved;
@@ -405,8 +407,8 @@ Result<Plan> Plan::from_json(const bj::value& v) {
     e.effective_date_reason = eff_reason;
 
     PLAN_TRY(uv, x.get("usage"));
-    PLAN_TRY(u, Obj::of(*uv, x.at("usage"),
-                        {"source", "samples_in_period", "samples_outside_period"}));
+    PLAN_TRY(
+        u, Obj::of(*uv, x.at("usage"), {"source", "samples_in_period", "samples_outside_period"}));
     PLAN_TRY(source, u.str("source", 40));
     if (!source.empty() && source != "high_water_mark" && source != "samples" &&
         source != "offboarding") {
@@ -447,22 +449,26 @@ Result<Plan> Plan::from_json(const bj::value& v) {
     if (e.outcome == Outcome::kWouldUpdate) {
       if (!e.adjustment || !e.contract_service_id || !e.effective_date || !e.units_before ||
           !e.units_target || !e.cost_before || !e.cost_target || !delta) {
-        return bad(where, "a would_update entry needs contract_service_id, effective_date, "
-                          "units, unit_cost, delta and adjustment");
+        return bad(where,
+                   "a would_update entry needs contract_service_id, effective_date, "
+                   "units, unit_cost, delta and adjustment");
       }
       const ContractServiceAdjustment& a = *e.adjustment;
       if (a.contractID != e.mapping.contract_id || a.serviceID != e.mapping.service_id ||
           a.contractServiceID != *e.contract_service_id ||
-          (e.mapping.contract_service_id && *e.mapping.contract_service_id != *e.contract_service_id)) {
-        return bad(x.at("adjustment"), "does not name the mapping's contract, service and "
-                                       "contract service");
+          (e.mapping.contract_service_id &&
+           *e.mapping.contract_service_id != *e.contract_service_id)) {
+        return bad(x.at("adjustment"),
+                   "does not name the mapping's contract, service and "
+                   "contract service");
       }
       if (a.effectiveDate != *e.effective_date) {
         return bad(x.at("adjustment") + ".effectiveDate", "is not the entry's effective_date");
       }
       if (a.unitChange != *delta || *delta != *e.units_target - *e.units_before) {
-        return bad(x.at("delta"), "must equal units.target - units.current and the "
-                                  "adjustment's unitChange");
+        return bad(x.at("delta"),
+                   "must equal units.target - units.current and the "
+                   "adjustment's unitChange");
       }
       if (!a.adjustedUnitCost.has_value() || *a.adjustedUnitCost != *e.cost_target) {
         return bad(x.at("adjustment") + ".adjustedUnitCost", "must equal unit_cost.target");
@@ -474,8 +480,8 @@ Result<Plan> Plan::from_json(const bj::value& v) {
                    "must equal unit_price.target, and only with set_unit_price");
       }
       if (!lines.insert(a.contractServiceID).second) {
-        return bad(where, "a second entry for contract service " +
-                              std::to_string(a.contractServiceID));
+        return bad(where,
+                   "a second entry for contract service " + std::to_string(a.contractServiceID));
       }
     } else if (e.adjustment || delta) {
       return bad(where, "only a would_update entry carries a delta and an adjustment");
@@ -484,10 +490,10 @@ Result<Plan> Plan::from_json(const bj::value& v) {
     PLAN_TRY(prev, x.get("previous_line"));
     if (!prev->is_null()) {
       const std::string pw = x.at("previous_line");
-      PLAN_TRY(po, Obj::of(*prev, pw,
-                           {"contract_id", "contract_service_id", "service_id", "outcome",
-                            "reason_code", "reason", "effective_date", "units_current",
-                            "adjustment"}));
+      PLAN_TRY(
+          po, Obj::of(*prev, pw,
+                      {"contract_id", "contract_service_id", "service_id", "outcome", "reason_code",
+                       "reason", "effective_date", "units_current", "adjustment"}));
       PreviousLineChange pl;
       PLAN_TRY(pc_id, po.integer("contract_id", 1, INT64_MAX));
       PLAN_TRY(pl_id, po.integer("contract_service_id", 1, INT64_MAX));
@@ -522,12 +528,13 @@ Result<Plan> Plan::from_json(const bj::value& v) {
             pl.adjustment->adjustedUnitPrice.has_value() ||
             !e.mapping.previous_contract_service_id ||
             *e.mapping.previous_contract_service_id != pl.contract_service_id) {
-          return bad(pw, "a would_update old line needs an adjustment that zeroes exactly the "
-                         "mapping's previous_contract_service_id");
+          return bad(pw,
+                     "a would_update old line needs an adjustment that zeroes exactly the "
+                     "mapping's previous_contract_service_id");
         }
         if (!lines.insert(pl.contract_service_id).second) {
-          return bad(pw, "a second entry for contract service " +
-                             std::to_string(pl.contract_service_id));
+          return bad(
+              pw, "a second entry for contract service " + std::to_string(pl.contract_service_id));
         }
       } else if (pl.adjustment) {
         return bad(pw, "only a would_update old line carries an adjustment");

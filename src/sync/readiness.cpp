@@ -18,11 +18,13 @@ const char* to_string(Severity s) noexcept {
   return s == Severity::kBlocking ? "blocking" : "warning";
 }
 
-bool ReadinessReport::blocking() const { return count(Severity::kBlocking) > 0; }
+bool ReadinessReport::blocking() const {
+  return count(Severity::kBlocking) > 0;
+}
 
 std::size_t ReadinessReport::count(Severity s) const {
-  return static_cast<std::size_t>(std::count_if(
-      findings.begin(), findings.end(), [s](const Finding& f) { return f.severity == s; }));
+  return static_cast<std::size_t>(std::count_if(findings.begin(), findings.end(),
+                                                [s](const Finding& f) { return f.severity == s; }));
 }
 
 namespace {
@@ -61,7 +63,9 @@ constexpr Need kNeeds[] = {
     {"TicketNotes", false, true, false, false},
 };
 
-std::uint64_t batches(std::size_t n) { return (n + 499) / 500; }
+std::uint64_t batches(std::size_t n) {
+  return (n + 499) / 500;
+}
 
 class Check {
  public:
@@ -144,7 +148,7 @@ Result<bool> Check::credentials() {
     return false;
   }
   if (!info && info.error().code != ErrorCode::kPermission) return std::move(info).error();
-  report_.passed.push_back("credentials");
+  report_.passed.emplace_back("credentials");
   return true;
 }
 
@@ -154,11 +158,11 @@ bool Check::permissions() {
     std::vector<std::string> missing;
     auto info = client_.entity_info(need.entity);
     if (!info) {
-      missing.push_back("any access (" + info.error().message + ")");
+      missing.emplace_back("any access (" + info.error().message + ")");
     } else {
-      if (need.query && !info->can_query) missing.push_back("query");
-      if (need.create && !info->can_create) missing.push_back("create");
-      if (need.update && !info->can_update) missing.push_back("update");
+      if (need.query && !info->can_query) missing.emplace_back("query");
+      if (need.create && !info->can_create) missing.emplace_back("create");
+      if (need.update && !info->can_update) missing.emplace_back("update");
     }
     if (missing.empty()) continue;
     std::string what;
@@ -166,8 +170,7 @@ bool Check::permissions() {
     const Severity severity = need.billing ? Severity::kBlocking : Severity::kWarning;
     Finding& f = add(
         "permissions.missing", severity, "permissions",
-        std::string("the API user's security level does not allow ") + what + " on " +
-            need.entity +
+        std::string("the API user's security level does not allow ") + what + " on " + need.entity +
             (need.billing ? "; the billing sync needs it" : "; ticket alerts need it"),
         "give the API user the API User (system) security level, or grant this in its copy: "
         "Admin > Resources (Users) > Security Levels > the API user's level");
@@ -175,7 +178,7 @@ bool Check::permissions() {
     all_ok = false;
     if (need.billing && need.query) reads_ok = false;
   }
-  if (all_ok) report_.passed.push_back("permissions");
+  if (all_ok) report_.passed.emplace_back("permissions");
   return reads_ok;
 }
 
@@ -206,7 +209,7 @@ Result<void> Check::costs(const detail::TenantView& view) {
         "Can't Read Costs\" (Admin > Resources (Users) > the API user > Security Level)");
     return {};
   }
-  report_.passed.push_back("costs");
+  report_.passed.emplace_back("costs");
   return {};
 }
 
@@ -299,8 +302,8 @@ void Check::mappings(const detail::TenantView& view) {
     by_line[st.line->id].push_back(i);
     line_state.emplace(st.line->id, st);
     if (auto u = usage.find(m.org_id); u != usage.end()) {
-      const bool cost_differs = st.line->unitCost.has_value() &&
-                                *st.line->unitCost != u->second->unit_cost;
+      const bool cost_differs =
+          st.line->unitCost.has_value() && *st.line->unitCost != u->second->unit_cost;
       if (row->units != u->second->high_water_mark || cost_differs) ++writes_;
     }
   }
@@ -332,7 +335,7 @@ void Check::mappings(const detail::TenantView& view) {
     report_.findings.push_back(std::move(f));
   }
   report_.mappings_ready = static_cast<std::size_t>(std::count(ready.begin(), ready.end(), true));
-  if (report_.mappings_ready == report_.mappings_checked) report_.passed.push_back("mappings");
+  if (report_.mappings_ready == report_.mappings_checked) report_.passed.emplace_back("mappings");
 }
 
 void Check::portal() {
@@ -358,8 +361,9 @@ void Check::portal() {
   for (const auto& m : input_.mappings) {
     if (!seen.insert(m.org_id).second) {
       Finding& f = add("mapping.duplicate_org", Severity::kWarning, "portal",
-                       "org '" + m.org_id + "' is mapped more than once; the sync bills only its "
-                       "first mapping",
+                       "org '" + m.org_id +
+                           "' is mapped more than once; the sync bills only its "
+                           "first mapping",
                        "remove the extra mappings of the org");
       f.org_ids = {m.org_id};
       f.company_id = m.company_id;
@@ -386,7 +390,7 @@ void Check::portal() {
       ok = false;
     }
   }
-  if (ok) report_.passed.push_back("portal");
+  if (ok) report_.passed.emplace_back("portal");
 }
 
 void Check::budget() {
@@ -408,7 +412,7 @@ void Check::budget() {
   }
   report_.budget = *status;
   if (status->threshold <= 0) {
-    report_.passed.push_back("budget");
+    report_.passed.emplace_back("budget");
     return;
   }
   const double after = static_cast<double>(status->used + static_cast<std::int64_t>(estimate)) /
@@ -431,7 +435,7 @@ void Check::budget() {
             " of the budget, where the sync slows down",
         "schedule the sync for a quieter hour");
   } else {
-    report_.passed.push_back("budget");
+    report_.passed.emplace_back("budget");
   }
 }
 
@@ -448,7 +452,8 @@ Result<ReadinessReport> Check::run() {
     std::set<std::string> orgs;
     for (const auto& u : input_.usage) {
       if (!orgs.insert(u.org_id).second) {
-        return Error(ErrorCode::kInvalidArgument, "usage for org '" + u.org_id + "' is given twice");
+        return Error(ErrorCode::kInvalidArgument,
+                     "usage for org '" + u.org_id + "' is given twice");
       }
     }
   }
@@ -505,7 +510,9 @@ Result<ReadinessReport> Check::run() {
   return finish();
 }
 
-bj::value opt_id(const std::optional<Id>& id) { return id ? bj::value(*id) : bj::value(); }
+bj::value opt_id(const std::optional<Id>& id) {
+  return id ? bj::value(*id) : bj::value();
+}
 
 }  // namespace
 
@@ -554,9 +561,8 @@ bj::object ReadinessReport::to_json() const {
                            {"mappings_checked", mappings_checked},
                            {"mappings_ready", mappings_ready}};
   if (budget) {
-    o["budget"] = bj::object{{"used", budget->used},
-                             {"threshold", budget->threshold},
-                             {"share", budget->share()}};
+    o["budget"] = bj::object{
+        {"used", budget->used}, {"threshold", budget->threshold}, {"share", budget->share()}};
   } else {
     o["budget"] = nullptr;
   }
@@ -579,12 +585,12 @@ std::string ReadinessReport::summary() const {
 
 std::string ReadinessReport::to_text() const {
   std::string out = "Readiness check, " + format_date(run_date) + " (" + time_zone +
-                    "), effective date " + format_date(effective_date) + " (" +
-                    to_string(policy) + ")\n";
+                    "), effective date " + format_date(effective_date) + " (" + to_string(policy) +
+                    ")\n";
   if (findings.empty()) out += "\nNo findings: the tenant is ready.\n";
   for (const auto& f : findings) {
-    out += "\n[" + std::string(f.severity == Severity::kBlocking ? "BLOCKING" : "warning") +
-           "] " + f.code + (f.drift ? " (changed since the mapping was made)" : "") + "\n";
+    out += "\n[" + std::string(f.severity == Severity::kBlocking ? "BLOCKING" : "warning") + "] " +
+           f.code + (f.drift ? " (changed since the mapping was made)" : "") + "\n";
     out += "  " + f.message + "\n";
     out += "  Fix: " + f.remediation + "\n";
   }

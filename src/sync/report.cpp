@@ -1,5 +1,5 @@
-#include <autotask_sync/sync/billing.hpp>
 #include <autotask_sync/model/json_util.hpp>
+#include <autotask_sync/sync/billing.hpp>
 
 #include <algorithm>
 
@@ -43,12 +43,12 @@ std::string fit(std::string_view s, std::size_t width) {
   if (display_width(s) <= width) return std::string(s) + std::string(width - display_width(s), ' ');
   std::string out;
   std::size_t points = 0;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if ((s[i] & 0xC0) != 0x80) {
+  for (const char c : s) {
+    if ((c & 0xC0) != 0x80) {
       if (points == width - 1) break;
       ++points;
     }
-    out.push_back(s[i]);
+    out.push_back(c);
   }
   return out + "~";
 }
@@ -58,7 +58,8 @@ std::string right(std::string_view s, std::size_t width) {
   return w >= width ? std::string(s) : std::string(width - w, ' ') + std::string(s);
 }
 
-std::string change(const std::optional<std::string>& before, const std::optional<std::string>& after) {
+std::string change(const std::optional<std::string>& before,
+                   const std::optional<std::string>& after) {
   if (!before && !after) return "-";
   const std::string b = before.value_or("?");
   const std::string a = after.value_or("?");
@@ -90,10 +91,10 @@ bj::object SyncReport::to_json() const {
   bj::array nd;
   for (const auto& n : not_done) nd.emplace_back(n);
   o["not_done"] = std::move(nd);
-  o["stopped"] = stopped_code.empty()
-                     ? bj::value(nullptr)
-                     : bj::value(bj::object{{"reason_code", stopped_code},
-                                            {"reason", stopped_reason}});
+  o["stopped"] =
+      stopped_code.empty()
+          ? bj::value(nullptr)
+          : bj::value(bj::object{{"reason_code", stopped_code}, {"reason", stopped_reason}});
   o["samples_ignored"] = static_cast<std::int64_t>(samples_ignored);
   bj::array cur;
   for (auto c : currencies) cur.emplace_back(c);
@@ -132,10 +133,10 @@ bj::object SyncReport::to_json() const {
                                  {"target", opt_money(r.price_target)},
                                  {"after", opt_money(r.price_after)}};
     x["currency_id"] = opt_int(r.currency_id);
-    x["usage"] = bj::object{{"source", r.usage_source},
-                            {"samples_in_period", static_cast<std::int64_t>(r.samples_in_period)},
-                            {"samples_outside_period",
-                             static_cast<std::int64_t>(r.samples_outside_period)}};
+    x["usage"] =
+        bj::object{{"source", r.usage_source},
+                   {"samples_in_period", static_cast<std::int64_t>(r.samples_in_period)},
+                   {"samples_outside_period", static_cast<std::int64_t>(r.samples_outside_period)}};
     if (r.previous_line) {
       const PreviousLineChange& p = *r.previous_line;
       x["previous_line"] = bj::object{
@@ -147,12 +148,13 @@ bj::object SyncReport::to_json() const {
           {"reason", p.reason},
           {"effective_date",
            opt(p.effective_date, [](Date d) { return bj::string(format_date(d)); })},
-          {"units", bj::object{{"before", opt_int(p.units_before)}, {"after", opt_int(p.units_after)}}},
+          {"units",
+           bj::object{{"before", opt_int(p.units_before)}, {"after", opt_int(p.units_after)}}},
           {"adjustment",
            p.adjustment ? bj::value(p.adjustment->to_json(effective_time)) : bj::value(nullptr)},
           {"adjustment_id", opt_int(p.adjustment_id)},
-          {"remove_by_hand", p.outcome == Outcome::kUpdated ||
-                                 p.reason_code == "remap.old_line_empty"}};
+          {"remove_by_hand",
+           p.outcome == Outcome::kUpdated || p.reason_code == "remap.old_line_empty"}};
     } else {
       x["previous_line"] = nullptr;
     }
@@ -184,8 +186,8 @@ std::string SyncReport::to_text() const {
                         kCost = 20;
   std::string out;
   out += "Billing sync " + std::string(dry_run ? "(dry run) " : "") + "for " +
-         format_date(run_date) + " in " + time_zone + ", effective " +
-         format_date(effective_date) + " (" + to_string(policy) + ")\n";
+         format_date(run_date) + " in " + time_zone + ", effective " + format_date(effective_date) +
+         " (" + to_string(policy) + ")\n";
   out += fit("Org", kOrg) + " " + fit("Company", kCompany) + " " + fit("Contract", kContract) +
          " " + fit("Service", kService) + " " + right("Units", kUnits) + " " +
          right("Unit cost", kCost) + "  Result\n";
@@ -202,12 +204,12 @@ std::string SyncReport::to_text() const {
     const auto units_after = planned ? num(r.units_target) : num(r.units_after);
     const auto cost_after = planned ? money(r.cost_target) : money(r.cost_after);
     const std::string org = r.mapping.org_name.empty() ? r.mapping.org_id : r.mapping.org_name;
-    const std::string company = r.company_name.empty() ? std::to_string(r.mapping.company_id)
-                                                       : r.company_name;
-    const std::string contract = r.contract_name.empty() ? std::to_string(r.mapping.contract_id)
-                                                         : r.contract_name;
-    const std::string service = r.service_name.empty() ? std::to_string(r.mapping.service_id)
-                                                       : r.service_name;
+    const std::string company =
+        r.company_name.empty() ? std::to_string(r.mapping.company_id) : r.company_name;
+    const std::string contract =
+        r.contract_name.empty() ? std::to_string(r.mapping.contract_id) : r.contract_name;
+    const std::string service =
+        r.service_name.empty() ? std::to_string(r.mapping.service_id) : r.service_name;
     out += fit(org, kOrg) + " " + fit(company, kCompany) + " " + fit(contract, kContract) + " " +
            fit(service, kService) + " " + right(change(num(r.units_before), units_after), kUnits) +
            " " + right(change(money(r.cost_before), cost_after), kCost) + "  " +

@@ -1,5 +1,5 @@
-#include <autotask_sync/sync/suggest.hpp>
 #include <autotask_sync/sync/billing.hpp>
+#include <autotask_sync/sync/suggest.hpp>
 
 #include "sync/name_match.hpp"
 
@@ -15,9 +15,12 @@ namespace bj = boost::json;
 
 const char* to_string(MatchKind k) noexcept {
   switch (k) {
-    case MatchKind::kExact: return "exact";
-    case MatchKind::kAmbiguous: return "ambiguous";
-    case MatchKind::kNone: return "none";
+    case MatchKind::kExact:
+      return "exact";
+    case MatchKind::kAmbiguous:
+      return "ambiguous";
+    case MatchKind::kNone:
+      return "none";
   }
   return "none";
 }
@@ -29,7 +32,9 @@ using detail::PreparedName;
 // How many index candidates are scored per org, besides the exact-name hits.
 constexpr std::size_t kScoredPerOrg = 50;
 
-std::string quote(const std::string& s) { return "'" + s + "'"; }
+std::string quote(const std::string& s) {
+  return "'" + s + "'";
+}
 
 std::string id_list(const std::vector<Id>& ids) {
   std::string out;
@@ -64,9 +69,7 @@ class Suggest {
   void build_index();
   void match(const PortalOrg& org, OrgSuggestion& s, OrgWork& w);
   Result<void> read_contracts();
-  bool eligible(const Company& c) const {
-    return c.isActive.value_or(true) && type_allowed(c);
-  }
+  bool eligible(const Company& c) const { return c.isActive.value_or(true) && type_allowed(c); }
   bool type_allowed(const Company& c) const {
     return allowed_.empty() || (c.companyType.has_value() && allowed_.count(*c.companyType) != 0);
   }
@@ -115,9 +118,9 @@ Result<void> Suggest::validate() {
                    "suggest: org " + std::to_string(i + 1) + " has an empty org_id");
     }
     if (!seen.insert(orgs_[i].org_id).second) {
-      return Error(ErrorCode::kInvalidArgument,
-                   "suggest: org_id " + quote(detail::sanitize_utf8(orgs_[i].org_id)) +
-                       " appears more than once");
+      return Error(ErrorCode::kInvalidArgument, "suggest: org_id " +
+                                                    quote(detail::sanitize_utf8(orgs_[i].org_id)) +
+                                                    " appears more than once");
     }
   }
   allowed_.insert(options_.allowed_company_types.begin(), options_.allowed_company_types.end());
@@ -184,8 +187,8 @@ std::string Suggest::exclusion_reason(const Company& c) const {
     out += std::string(out.empty() ? "" : "; ") + "no company type, not allowed";
   } else {
     const auto label = type_label(c);
-    out += std::string(out.empty() ? "" : "; ") + "company type " +
-           std::to_string(*c.companyType) + (label ? " (" + *label + ")" : "") + " not allowed";
+    out += std::string(out.empty() ? "" : "; ") + "company type " + std::to_string(*c.companyType) +
+           (label ? " (" + *label + ")" : "") + " not allowed";
   }
   return out;
 }
@@ -292,6 +295,7 @@ Result<void> Suggest::read_contracts() {
   if (usable.empty()) return {};
 
   std::vector<Id> contract_ids;
+  contract_ids.reserve(usable.size());
   for (const auto& [id, unused] : usable) contract_ids.push_back(id);
   Query lines_fields;
   lines_fields.include_fields = {"id", "contractID", "serviceID"};
@@ -408,8 +412,8 @@ void Suggest::decide(OrgSuggestion& s, const OrgWork& w) {
     return no_proposal("no product_name was given, so no contract service can be picked");
   }
   if (c.contracts.empty()) {
-    std::string why = "it has no active Recurring Service contract in force on " +
-                      format_date(report_.as_of);
+    std::string why =
+        "it has no active Recurring Service contract in force on " + format_date(report_.as_of);
     if (!c.unusable_contracts.empty()) {
       why += " (" + std::to_string(c.unusable_contracts.size()) +
              " other Recurring Service contract(s): " + c.unusable_contracts.front().reason +
@@ -432,12 +436,12 @@ void Suggest::decide(OrgSuggestion& s, const OrgWork& w) {
   const std::string contract = "contract " + std::to_string(k.contract_id) +
                                (k.contract_name.empty() ? "" : " " + quote(k.contract_name));
   if (matching.empty()) {
-    return no_proposal(contract + " carries no service matching " +
-                       quote(options_.product_name) +
+    return no_proposal(contract + " carries no service matching " + quote(options_.product_name) +
                        "; add the service to the contract or choose the contract service");
   }
   if (matching.size() > 1) {
     std::vector<Id> ids;
+    ids.reserve(matching.size());
     for (const auto* o : matching) ids.push_back(o->contract_service_id);
     return no_proposal(contract + " carries " + std::to_string(matching.size()) +
                        " contract services matching " + quote(options_.product_name) + " (" +
@@ -493,9 +497,15 @@ Result<SuggestReport> Suggest::run() {
     decide(s, work[i]);
     ++report_.totals.orgs;
     switch (s.match) {
-      case MatchKind::kExact: ++report_.totals.exact; break;
-      case MatchKind::kAmbiguous: ++report_.totals.ambiguous; break;
-      case MatchKind::kNone: ++report_.totals.none; break;
+      case MatchKind::kExact:
+        ++report_.totals.exact;
+        break;
+      case MatchKind::kAmbiguous:
+        ++report_.totals.ambiguous;
+        break;
+      case MatchKind::kNone:
+        ++report_.totals.none;
+        break;
     }
     if (s.proposed) ++report_.totals.proposed;
   }
@@ -588,15 +598,15 @@ bj::object SuggestReport::to_json() const {
       for (const auto& k : c.contracts) {
         bj::array services;
         for (const auto& l : k.services) {
-          services.emplace_back(bj::object{
-              {"contract_service_id", l.contract_service_id},
-              {"service_id", l.service_id},
-              {"service_name", l.service_name},
-              {"service_is_active",
-               l.service_is_active ? bj::value(*l.service_is_active) : bj::value(nullptr)},
-              {"product_score", l.product_score},
-              {"matches_product", l.matches_product},
-              {"best_match", l.best_match}});
+          services.emplace_back(
+              bj::object{{"contract_service_id", l.contract_service_id},
+                         {"service_id", l.service_id},
+                         {"service_name", l.service_name},
+                         {"service_is_active", l.service_is_active ? bj::value(*l.service_is_active)
+                                                                   : bj::value(nullptr)},
+                         {"product_score", l.product_score},
+                         {"matches_product", l.matches_product},
+                         {"best_match", l.best_match}});
         }
         contracts.emplace_back(bj::object{{"contract_id", k.contract_id},
                                           {"contract_name", k.contract_name},
@@ -632,11 +642,11 @@ bj::object SuggestReport::to_json() const {
 }
 
 std::string SuggestReport::summary() const {
-  return std::to_string(totals.orgs) + (totals.orgs == 1 ? " org: " : " orgs: ") + std::to_string(totals.exact) + " exact, " +
-         std::to_string(totals.ambiguous) + " ambiguous, " + std::to_string(totals.none) +
-         " none; " + std::to_string(totals.proposed) +
-         (totals.proposed == 1 ? " mapping" : " mappings") + " proposed; " +
-         std::to_string(requests) + " requests";
+  return std::to_string(totals.orgs) + (totals.orgs == 1 ? " org: " : " orgs: ") +
+         std::to_string(totals.exact) + " exact, " + std::to_string(totals.ambiguous) +
+         " ambiguous, " + std::to_string(totals.none) + " none; " +
+         std::to_string(totals.proposed) + (totals.proposed == 1 ? " mapping" : " mappings") +
+         " proposed; " + std::to_string(requests) + " requests";
 }
 
 std::string SuggestReport::to_text() const {
@@ -658,8 +668,8 @@ std::string SuggestReport::to_text() const {
              type_text(c.company_type, c.company_type_label) + ", " +
              (c.is_active ? "active" : "inactive") + ") score " + score_text(c.score) + "\n";
       for (const auto& k : c.contracts) {
-        out += "    contract " + std::to_string(k.contract_id) + " " + quote(k.contract_name) +
-               "\n";
+        out +=
+            "    contract " + std::to_string(k.contract_id) + " " + quote(k.contract_name) + "\n";
         for (const auto& l : k.services) {
           out += std::string("      ") + (l.best_match ? "* " : "  ") + "contract service " +
                  std::to_string(l.contract_service_id) + ": service " +
