@@ -1,7 +1,8 @@
-#include <autotask_sync/sync/config.hpp>
 #include <autotask_sync/http/beast_transport.hpp>
 #include <autotask_sync/model/json_util.hpp>
+#include <autotask_sync/sync/config.hpp>
 
+#include <cstdint>
 #include <cstdlib>
 #include <set>
 
@@ -38,15 +39,16 @@ Result<std::optional<std::string>> string_member(const bj::object& o, std::strin
 Result<void> parse_limits(const bj::value& v, LimitPolicy& limits) {
   if (!v.is_object()) return config_error("'autotask.limits' must be an object");
   const bj::object& o = v.get_object();
-  if (auto e = check_keys(o, "autotask.limits.",
-                          {"max_in_flight_per_endpoint", "watch_budget", "slow_down_share",
-                           "stop_share"})) {
+  if (auto e = check_keys(
+          o, "autotask.limits.",
+          {"max_in_flight_per_endpoint", "watch_budget", "slow_down_share", "stop_share"})) {
     return std::move(*e);
   }
   if (auto it = o.find("max_in_flight_per_endpoint"); it != o.end()) {
     if (!it->value().is_int64() || it->value().get_int64() < 1 || it->value().get_int64() > 3) {
-      return config_error("'autotask.limits.max_in_flight_per_endpoint' must be 1, 2 or 3 "
-                          "(Autotask allows 3 per endpoint)");
+      return config_error(
+          "'autotask.limits.max_in_flight_per_endpoint' must be 1, 2 or 3 "
+          "(Autotask allows 3 per endpoint)");
     }
     limits.max_in_flight_per_endpoint = static_cast<int>(it->value().get_int64());
   }
@@ -56,9 +58,9 @@ Result<void> parse_limits(const bj::value& v, LimitPolicy& limits) {
     }
     limits.watch_budget = it->value().get_bool();
   }
-  for (auto [key, out] : {std::pair<std::string_view, double*>{"slow_down_share",
-                                                               &limits.slow_down_share},
-                          std::pair<std::string_view, double*>{"stop_share", &limits.stop_share}}) {
+  for (auto [key, out] :
+       {std::pair<std::string_view, double*>{"slow_down_share", &limits.slow_down_share},
+        std::pair<std::string_view, double*>{"stop_share", &limits.stop_share}}) {
     auto it = o.find(key);
     if (it == o.end()) continue;
     if (!it->value().is_number() || it->value().to_number<double>() <= 0 ||
@@ -74,13 +76,70 @@ Result<void> parse_limits(const bj::value& v, LimitPolicy& limits) {
   return {};
 }
 
+// An integer member within [low, high]; the message gives the unit and the range.
+Result<std::optional<std::int64_t>> bounded_member(const bj::object& o, std::string_view key,
+                                                   std::string_view where, std::int64_t low,
+                                                   std::int64_t high, std::string_view unit) {
+  auto it = o.find(key);
+  if (it == o.end() || it->value().is_null()) return std::optional<std::int64_t>();
+  const bj::value& v = it->value();
+  if (!(v.is_int64() || v.is_uint64()) ||
+      (v.is_uint64() && v.get_uint64() > static_cast<std::uint64_t>(high)) ||
+      (v.is_int64() && (v.get_int64() < low || v.get_int64() > high))) {
+    return config_error("'" + std::string(where) + std::string(key) +
+                        "' must be a whole number of " + std::string(unit) + " from " +
+                        std::to_string(low) + " to " + std::to_string(high));
+  }
+  return std::optional<std::int64_t>(v.is_int64() ? v.get_int64()
+                                                  : static_cast<std::int64_t>(v.get_uint64()));
+}
+
+Result<void> parse_transport(const bj::value& v, TransportSettings& t) {
+  constexpr std::string_view where = "autotask.transport.";
+  if (!v.is_object()) return config_error("'autotask.transport' must be an object");
+  const bj::object& o = v.get_object();
+  if (auto e = check_keys(o, where,
+                          {"connect_timeout_ms", "handshake_timeout_ms", "request_timeout_ms",
+                           "max_response_body_bytes", "max_response_header_bytes"})) {
+    return std::move(*e);
+  }
+  struct Period {
+    std::string_view key;
+    std::optional<std::chrono::milliseconds>* out;
+  };
+  // A second at the least, an hour at the most: shorter fails every request on a slow link, longer
+  // leaves a nightly run hanging on a server that stopped answering.
+  for (Period p : {Period{"connect_timeout_ms", &t.connect_timeout},
+                   Period{"handshake_timeout_ms", &t.handshake_timeout},
+                   Period{"request_timeout_ms", &t.request_timeout}}) {
+    auto r = bounded_member(o, p.key, where, 1'000, 3'600'000, "milliseconds");
+    if (!r) return std::move(r).error();
+    if (*r) *p.out = std::chrono::milliseconds(**r);
+  }
+  struct Size {
+    std::string_view key;
+    std::optional<std::size_t>* out;
+    std::int64_t low, high;
+  };
+  // The body limit must hold a full page of 500 records (up to a few MB with every field); the
+  // header limit must hold an ordinary header block.
+  for (Size z :
+       {Size{"max_response_body_bytes", &t.max_response_body_bytes, 4 << 20, std::int64_t{1} << 30},
+        Size{"max_response_header_bytes", &t.max_response_header_bytes, 8 << 10, 16 << 20}}) {
+    auto r = bounded_member(o, z.key, where, z.low, z.high, "bytes");
+    if (!r) return std::move(r).error();
+    if (*r) *z.out = static_cast<std::size_t>(**r);
+  }
+  return {};
+}
+
 Result<AutotaskSettings> parse_autotask(const bj::value& v, const EnvLookup& env) {
   if (!v.is_object()) return config_error("'autotask' must be an object");
   const bj::object& o = v.get_object();
-  if (auto e = check_keys(o, "autotask.",
-                          {"username", "secret", "secret_env", "integration_code", "base_url",
-                           "zone_lookup_url", "ca_file", "proxy_url",
-                           "allow_legacy_tls_renegotiation", "limits"})) {
+  if (auto e = check_keys(
+          o, "autotask.",
+          {"username", "secret", "secret_env", "integration_code", "base_url", "zone_lookup_url",
+           "ca_file", "proxy_url", "allow_legacy_tls_renegotiation", "limits", "transport"})) {
     return std::move(*e);
   }
   AutotaskSettings s;
@@ -106,6 +165,9 @@ Result<AutotaskSettings> parse_autotask(const bj::value& v, const EnvLookup& env
   }
   if (auto it = o.find("limits"); it != o.end()) {
     if (auto l = parse_limits(it->value(), s.limits); !l) return std::move(l).error();
+  }
+  if (auto it = o.find("transport"); it != o.end()) {
+    if (auto t = parse_transport(it->value(), s.transport); !t) return std::move(t).error();
   }
   if (!username || username->empty()) return config_error("'autotask.username' is required");
   if (!code || code->empty()) return config_error("'autotask.integration_code' is required");
@@ -190,9 +252,9 @@ Result<void> parse_billing(const bj::value& v, BillingOptions& b) {
     if (!d) return config_error(d.error().message);
     b.offboarding = *d;
   }
-  for (auto [key, out] : {std::pair<std::string_view, bool*>{"set_unit_price", &b.set_unit_price},
-                          std::pair<std::string_view, bool*>{"contract_notes",
-                                                             &b.contract_notes}}) {
+  for (auto [key, out] :
+       {std::pair<std::string_view, bool*>{"set_unit_price", &b.set_unit_price},
+        std::pair<std::string_view, bool*>{"contract_notes", &b.contract_notes}}) {
     auto it = o.find(key);
     if (it == o.end()) continue;
     if (!it->value().is_bool()) {
@@ -202,12 +264,13 @@ Result<void> parse_billing(const bj::value& v, BillingOptions& b) {
   }
   if (auto it = o.find("jump_guard"); it != o.end() && !it->value().is_null()) {
     if (!it->value().is_object()) {
-      return config_error("'billing.jump_guard' must be an object with max_increase_units "
-                          "and/or max_increase_ratio");
+      return config_error(
+          "'billing.jump_guard' must be an object with max_increase_units "
+          "and/or max_increase_ratio");
     }
     const bj::object& g = it->value().get_object();
-    if (auto e = check_keys(g, "billing.jump_guard.",
-                            {"max_increase_units", "max_increase_ratio"})) {
+    if (auto e =
+            check_keys(g, "billing.jump_guard.", {"max_increase_units", "max_increase_ratio"})) {
       return std::move(*e);
     }
     JumpGuard guard;
@@ -248,7 +311,8 @@ Result<void> parse_portal(const bj::value& v, PortalSettings& p) {
     if (auto bad = check_keys(e, where + ".", {"org_id", "org_name"})) return std::move(*bad);
     auto id = string_member(e, "org_id", where + ".");
     if (!id) return std::move(id).error();
-    if (!*id || (*id)->empty()) return config_error(where + ": 'org_id' must be a non-empty string");
+    if (!*id || (*id)->empty())
+      return config_error(where + ": 'org_id' must be a non-empty string");
     auto name = string_member(e, "org_name", where + ".");
     if (!name) return std::move(name).error();
     if (!seen.insert(**id).second) {
@@ -263,7 +327,8 @@ Result<void> parse_portal(const bj::value& v, PortalSettings& p) {
 }  // namespace
 
 Result<Config> parse_config(std::string_view json_text, const EnvLookup& env_in) {
-  const EnvLookup env = env_in ? env_in : [](const std::string& name) -> std::optional<std::string> {
+  const EnvLookup env =
+      env_in ? env_in : [](const std::string& name) -> std::optional<std::string> {
     const char* v = std::getenv(name.c_str());
     return v ? std::optional<std::string>(v) : std::nullopt;
   };
@@ -299,8 +364,7 @@ Result<Config> parse_config(std::string_view json_text, const EnvLookup& env_in)
     for (const auto& m : it->value().get_array()) {
       auto mapping = Mapping::from_json(m);
       if (!mapping) {
-        return config_error("mappings[" + std::to_string(index) + "]: " +
-                            mapping.error().message);
+        return config_error("mappings[" + std::to_string(index) + "]: " + mapping.error().message);
       }
       for (const auto& earlier : c.mappings) {
         if (earlier.org_id == mapping->org_id) {
@@ -338,6 +402,12 @@ Result<std::shared_ptr<Client>> make_client(const AutotaskSettings& settings, Lo
   t.ca_file = settings.ca_file;
   t.proxy_url = settings.proxy_url;
   t.allow_legacy_tls_renegotiation = settings.allow_legacy_tls_renegotiation;
+  const TransportSettings& ts = settings.transport;
+  if (ts.connect_timeout) t.connect_timeout = *ts.connect_timeout;
+  if (ts.handshake_timeout) t.handshake_timeout = *ts.handshake_timeout;
+  if (ts.request_timeout) t.request_timeout = *ts.request_timeout;
+  if (ts.max_response_body_bytes) t.max_response_body_bytes = *ts.max_response_body_bytes;
+  if (ts.max_response_header_bytes) t.max_response_header_bytes = *ts.max_response_header_bytes;
   auto transport = http::BeastTransport::create(std::move(t));
   if (!transport) return std::move(transport).error();
 

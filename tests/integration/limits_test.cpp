@@ -275,3 +275,47 @@ TEST_CASE("picklist values and capabilities come from the simulator's metadata")
   CHECK(tickets->has_user_defined_fields);
   CHECK(f.sim->thread_limit_refusals() == 0);
 }
+
+namespace {
+
+// A config document for the fixture's tenant with the given "transport" object.
+Config config_with_transport(const Fixture& f, const std::string& transport) {
+  bj::object autotask{{"username", f.user.username},
+                      {"secret", f.user.secret},
+                      {"integration_code", f.user.integration_code},
+                      {"zone_lookup_url", f.sim->zone_lookup_url()},
+                      {"ca_file", f.ca_path},
+                      {"transport", bj::parse(transport)}};
+  auto c = parse_config(bj::serialize(bj::object{{"autotask", autotask}}));
+  REQUIRE(c.ok());
+  return std::move(*c);
+}
+
+}  // namespace
+
+TEST_CASE("the config file's body limit reaches the HTTPS transport") {
+  // 500 companies of about 10 KB each (a long user-defined field): one page of about 5 MB.
+  autotask_sim::Tenant t = companies_tenant();
+  bj::array& companies = t.entities["Companies"];
+  companies.resize(500);
+  for (auto& c : companies) {
+    c.as_object()["userDefinedFields"] =
+        bj::array{bj::object{{"name", "Site Notes"}, {"value", std::string(10'000, 'n')}}};
+  }
+  Fixture f(std::move(t));
+
+  Config small = config_with_transport(f, R"({"max_response_body_bytes": 4194304})");
+  auto limited = make_client(*small.autotask, Logger());
+  REQUIRE(limited.ok());
+  auto refused = (*limited)->query("Companies", every_company());
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().code == ErrorCode::kProtocol);
+  CHECK(refused.error().message.find("max_response_body_bytes") != std::string::npos);
+
+  Config large = config_with_transport(f, R"({"max_response_body_bytes": 8388608})");
+  auto roomy = make_client(*large.autotask, Logger());
+  REQUIRE(roomy.ok());
+  auto listed = (*roomy)->query("Companies", every_company());
+  REQUIRE(listed.ok());
+  CHECK(listed->size() == 500);
+}

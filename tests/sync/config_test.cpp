@@ -66,13 +66,16 @@ TEST_CASE("unknown keys are errors that name the key") {
 TEST_CASE("bad values are refused with the place named") {
   CHECK_FALSE(parse_config(R"({"billing": {"time_zone": "Nowhere/City"}})").ok());
   CHECK_FALSE(parse_config(R"({"billing": {"effective_date": "monthly"}})").ok());
-  auto neg = parse_config(R"({"usage": [{"org_id": "o1", "high_water_mark": -1, "unit_cost": 1}]})");
+  auto neg =
+      parse_config(R"({"usage": [{"org_id": "o1", "high_water_mark": -1, "unit_cost": 1}]})");
   REQUIRE_FALSE(neg.ok());
   CHECK(neg.error().message.find("usage[0]") != std::string::npos);
-  auto cost = parse_config(R"({"usage": [{"org_id": "o1", "high_water_mark": 1, "unit_cost": "abc"}]})");
+  auto cost =
+      parse_config(R"({"usage": [{"org_id": "o1", "high_water_mark": 1, "unit_cost": "abc"}]})");
   REQUIRE_FALSE(cost.ok());
   CHECK(cost.error().message.find("unit_cost") != std::string::npos);
-  auto frac = parse_config(R"({"usage": [{"org_id": "o1", "high_water_mark": 1.5, "unit_cost": 1}]})");
+  auto frac =
+      parse_config(R"({"usage": [{"org_id": "o1", "high_water_mark": 1.5, "unit_cost": 1}]})");
   CHECK_FALSE(frac.ok());
   auto broken = parse_config("{not json");
   REQUIRE_FALSE(broken.ok());
@@ -119,6 +122,51 @@ TEST_CASE("proxy, legacy renegotiation and limits are read from the autotask obj
       "integration_code": "c", "limits": {"slow_down_share": 0.95}}})");
   REQUIRE_FALSE(inverted.ok());
   CHECK(inverted.error().message.find("slow_down_share") != std::string::npos);
+}
+
+TEST_CASE("transport timeouts and response limits are read; out of range ones are named") {
+  auto c = parse_config(
+      R"({"autotask": {"username": "u", "secret": "s", "integration_code": "c",
+                        "transport": {"connect_timeout_ms": 5000, "handshake_timeout_ms": 6000,
+                                      "request_timeout_ms": 300000,
+                                      "max_response_body_bytes": 67108864,
+                                      "max_response_header_bytes": 131072}}})");
+  REQUIRE(c.ok());
+  const TransportSettings& t = c->autotask->transport;
+  CHECK(t.connect_timeout == std::chrono::milliseconds(5'000));
+  CHECK(t.handshake_timeout == std::chrono::milliseconds(6'000));
+  CHECK(t.request_timeout == std::chrono::milliseconds(300'000));
+  CHECK(t.max_response_body_bytes == std::size_t{64} * 1024 * 1024);
+  CHECK(t.max_response_header_bytes == std::size_t{128} * 1024);
+
+  auto absent = parse_config(R"({"autotask": {"username": "u", "secret": "s",
+      "integration_code": "c"}})");
+  REQUIRE(absent.ok());
+  CHECK_FALSE(absent->autotask->transport.request_timeout.has_value());
+  CHECK_FALSE(absent->autotask->transport.max_response_body_bytes.has_value());
+
+  struct Bad {
+    const char* transport;
+    const char* named;
+  };
+  for (const Bad& bad :
+       {Bad{R"({"request_timeout_ms": 999})", "request_timeout_ms"},
+        Bad{R"({"connect_timeout_ms": 3600001})", "connect_timeout_ms"},
+        Bad{R"({"handshake_timeout_ms": "10s"})", "handshake_timeout_ms"},
+        Bad{R"({"max_response_body_bytes": 1048576})", "max_response_body_bytes"},
+        Bad{R"({"max_response_body_bytes": 18446744073709551615})", "max_response_body_bytes"},
+        Bad{R"({"max_response_header_bytes": -1})", "max_response_header_bytes"},
+        Bad{R"({"max_response_header_bytes": 1.5e4})", "max_response_header_bytes"},
+        Bad{R"({"read_timeout_ms": 1000})", "autotask.transport.read_timeout_ms"},
+        Bad{R"([1000])", "autotask.transport"}}) {
+    CAPTURE(bad.transport);
+    auto r = parse_config(std::string(R"({"autotask": {"username": "u", "secret": "s",
+        "integration_code": "c", "transport": )") +
+                          bad.transport + "}}");
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == ErrorCode::kInvalidArgument);
+    CHECK(r.error().message.find(bad.named) != std::string::npos);
+  }
 }
 
 TEST_CASE("an org mapped twice or with usage given twice is a config error naming it") {

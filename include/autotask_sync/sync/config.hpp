@@ -9,6 +9,8 @@
 #include <autotask_sync/sync/billing.hpp>
 #include <autotask_sync/sync/suggest.hpp>
 
+#include <chrono>
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -16,6 +18,16 @@
 #include <vector>
 
 namespace autotask_sync {
+
+// What the config file may set of the HTTPS transport (http::BeastTransportOptions); an absent
+// value keeps the transport's default.
+struct TransportSettings {
+  std::optional<std::chrono::milliseconds> connect_timeout;
+  std::optional<std::chrono::milliseconds> handshake_timeout;
+  std::optional<std::chrono::milliseconds> request_timeout;
+  std::optional<std::size_t> max_response_body_bytes;
+  std::optional<std::size_t> max_response_header_bytes;
+};
 
 struct AutotaskSettings {
   Credentials credentials;
@@ -26,6 +38,7 @@ struct AutotaskSettings {
   std::optional<std::string> proxy_url;   // http://[user:password@]host:port, for CONNECT
   bool allow_legacy_tls_renegotiation = false;
   LimitPolicy limits;
+  TransportSettings transport;
 };
 
 // What the portal says about itself: the orgs it has now and the name of its product.
