@@ -134,7 +134,8 @@ int main(int argc, char** argv) {
     m.contract_id = 100000 + i;
     m.service_id = 1;
     mappings.push_back(m);
-    usage.push_back({m.org_id, 10 + i % 7 + 1, at::Decimal::parse("3.2500").value()});
+    at::Usage u{m.org_id, 10 + i % 7 + 1, at::Decimal::parse("3.2500").value()};
+    usage.push_back(std::move(u));
   }
   at::BillingOptions options;
 

@@ -20,7 +20,7 @@
 #ifndef AUTOTASK_SYNC_H
 #define AUTOTASK_SYNC_H
 
-#include <stddef.h>
+#include <stddef.h> /* NOLINT(modernize-deprecated-headers): this header is C too */
 
 #ifdef __cplusplus
 extern "C" {

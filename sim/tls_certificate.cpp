@@ -86,7 +86,7 @@ Result<void> add_subject_alt_names(X509* certificate, const std::vector<std::str
     if (::sk_GENERAL_NAME_push(names.get(), name.get()) == 0) {
       return openssl_error("could not add the DNS name " + dns_name);
     }
-    name.release();
+    static_cast<void>(name.release());  // the stack owns it now
   }
   for (const auto& address : ip_addresses) {
     Owned<ASN1_OCTET_STRING> octets(::a2i_IPADDRESS(address.c_str()));
@@ -100,7 +100,7 @@ Result<void> add_subject_alt_names(X509* certificate, const std::vector<std::str
     if (::sk_GENERAL_NAME_push(names.get(), name.get()) == 0) {
       return openssl_error("could not add the IP address " + address);
     }
-    name.release();
+    static_cast<void>(name.release());  // the stack owns it now
   }
   if (::X509_add1_ext_i2d(certificate, NID_subject_alt_name, names.get(), 0, X509V3_ADD_DEFAULT) !=
       1) {

@@ -606,9 +606,7 @@ int run_suggest(const CheckArgs& args) {
   return 0;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   CLI::App app{"autotask-sync: keeps Autotask PSA contract services in step with portal usage"};
   app.require_subcommand(1);
 
@@ -699,4 +697,19 @@ int main(int argc, char** argv) {
   if (plan->parsed()) return run_plan(plan_args);
   if (apply->parsed()) return run_apply(apply_args);
   return kExitUsage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Nothing in run() throws by design; should an exception escape anyway (out of memory), the
+  // run ends with the failure status and a message rather than std::terminate.
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "autotask-sync: " << e.what() << "\n";
+  } catch (...) {
+    std::cerr << "autotask-sync: an unexpected error ended the run\n";
+  }
+  return kExitFailed;
 }

@@ -168,8 +168,8 @@ void set_amounts(json::object& row, const Input& in, std::string_view cost_key,
 // the contract's end.
 void create_line_rows(Store& store, const json::object& line, Date from, Date contract_end,
                       std::int64_t units) {
-  const json::value cost = line.at("unitCost");
-  const json::value price = line.at("unitPrice");
+  const json::value& cost = line.at("unitCost");
+  const json::value& price = line.at("unitPrice");
   for (Date start = from; start <= contract_end;
        start = autotask_sync::first_of_next_month(start)) {
     json::object row = empty_row("ContractServiceUnits");
@@ -189,8 +189,8 @@ void create_line_rows(Store& store, const json::object& line, Date from, Date co
 std::int64_t same_date_change(const Store& store, std::int64_t line_id, Date d) {
   const std::string day = day_text(d);
   const json::array& adjustments = store.rows("ContractServiceAdjustments");
-  for (auto it = adjustments.rbegin(); it != adjustments.rend(); ++it) {
-    const json::object& a = it->get_object();
+  for (std::size_t i = adjustments.size(); i-- > 0;) {  // the latest first
+    const json::object& a = adjustments[i].get_object();
     if (int_of(a, "contractServiceID") == line_id && a.at("effectiveDate").get_string() == day) {
       return int_of(a, "unitChange");
     }

@@ -75,7 +75,7 @@ Target parse_target(std::string_view target) {
     return t;
   }
   t.path = std::string(url->encoded_path());
-  for (auto segment : url->segments()) t.segments.push_back(std::string(segment));
+  for (auto segment : url->segments()) t.segments.emplace_back(segment);
   // ASP.NET routing ignores one trailing slash.
   if (!t.segments.empty() && t.segments.back().empty()) t.segments.pop_back();
   if (t.segments.empty() || !iequals(t.segments.front(), "ATServicesRest")) return t;

@@ -281,8 +281,10 @@ Result<std::map<std::string, Tenant::Picklists, std::less<>>> normalize_picklist
       const std::string where = "picklists." + std::string(schema->name) + "." + field_name;
       const FieldSpec* field = detail::find_field(*schema, field_name);
       if (field == nullptr) {
-        return invalid(where + ": '" + field_name + "' is not a field of " +
-                       std::string(schema->name));
+        std::string message = where;
+        message.append(": '").append(field_name).append("' is not a field of ");
+        message.append(schema->name);
+        return invalid(std::move(message));
       }
       if ((field->flags & detail::kPicklist) == 0) {
         return invalid(where + ": " + std::string(schema->name) + "." + std::string(field->name) +

@@ -146,11 +146,12 @@ class Obj {
 };
 
 // `var` names the variable the macro declares, so it cannot be parenthesized.
-// NOLINTNEXTLINE(bugprone-macro-parentheses)
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define PLAN_TRY(var, expr)                        \
   auto var##_r = (expr);                           \
   if (!var##_r) return std::move(var##_r).error(); \
   auto var = std::move(*var##_r)
+// NOLINTEND(bugprone-macro-parentheses)
 
 Result<Outcome> outcome_of(const std::string& text, const std::string& where, bool planned) {
   if (text == "would_update") return Outcome::kWouldUpdate;

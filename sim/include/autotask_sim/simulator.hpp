@@ -83,7 +83,7 @@ struct SimulatorOptions {
   EffectiveDateRule effective_date_rule = EffectiveDateRule::kDatePart;
   std::chrono::minutes database_utc_offset{0};  // for EffectiveDateRule::kDatabaseOffset
   SameDateAdjustments same_date_adjustments = SameDateAdjustments::kAccumulate;
-  std::size_t max_body_bytes = 8 * 1024 * 1024;  // larger request bodies get 413
+  std::size_t max_body_bytes = std::size_t{8} * 1024 * 1024;  // larger request bodies get 413
   // When non-zero, a request target (path and query) longer than this gets 404, as Autotask's
   // front end does with over-long GET query URLs.
   std::size_t max_target_length = 0;
