@@ -55,7 +55,8 @@ asan: deps
 tsan: deps
 	@cmake --preset tsan >/dev/null
 	@cmake --build --preset tsan -j $(JOBS)
-	@TSAN_OPTIONS=halt_on_error=1 ctest --preset tsan -j $(JOBS)
+	@TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/cmake/tsan-suppressions.txt" \
+	  ctest --preset tsan -j $(JOBS)
 
 # The libFuzzer targets of fuzz/ (preset fuzz, clang, build-fuzz/). fuzz-short runs each for
 # FUZZ_SHORT_SECONDS (CI), fuzz for FUZZ_SECONDS; FUZZ_TARGETS="config http_response" picks some.
