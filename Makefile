@@ -80,16 +80,16 @@ format-check:
 	@./cmake/install-deps.sh $(DEB_LINT_PACKAGES)
 	@$(CLANG_FORMAT) --dry-run -Werror $$(git ls-files '*.cpp' '*.hpp' '*.h' '*.c')
 
-# clang-tidy with the checks of .clang-tidy over every C++ source that ships: the library (src/,
-# capi/), the simulator (sim/), the CLI (tools/) and the benchmark (bench/); findings are errors.
-# The tests and fuzz targets are left out: doctest's and libFuzzer's macros trip checks by design.
+# clang-tidy with the checks of .clang-tidy over every C and C++ source of the tree: the library
+# (src/, capi/), the simulator (sim/), the CLI (tools/), the benchmark (bench/), the tests (tests/)
+# and the fuzz targets (fuzz/, as the replay build compiles them); findings are errors.
 tidy: deps
 	@./cmake/install-deps.sh $(DEB_LINT_PACKAGES)
 	@cmake -S . -B $(TIDY_BUILD_DIR) -DCMAKE_EXPORT_COMPILE_COMMANDS=ON \
-	  -DAUTOTASK_SYNC_BUILD_TESTS=OFF -DAUTOTASK_SYNC_BUILD_TOOLS=ON \
+	  -DAUTOTASK_SYNC_BUILD_TESTS=ON -DAUTOTASK_SYNC_BUILD_TOOLS=ON \
 	  -DAUTOTASK_SYNC_BUILD_BENCH=ON >/dev/null
 	@$(RUN_CLANG_TIDY) -p $(TIDY_BUILD_DIR) -j $(JOBS) -quiet \
-	  '$(CURDIR)/(src|capi|sim|tools|bench)/.*\.cpp$$'
+	  '$(CURDIR)/(src|capi|sim|tools|bench|tests|fuzz)/.*\.(cpp|c)$$'
 
 clean:
 	rm -rf $(BUILD_DIR) build-asan build-tsan build-debug build-fuzz $(TIDY_BUILD_DIR)

@@ -12,8 +12,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   autotask_sync::http::BeastTransportOptions options;
-  options.max_response_header_bytes = 2 * 1024;
-  options.max_response_body_bytes = 16 * 1024;
+  options.max_response_header_bytes = std::size_t{2} * 1024;
+  options.max_response_body_bytes = std::size_t{16} * 1024;
   const auto bytes = autotask_fuzz::text(data, size);
   namespace detail = autotask_sync::http::detail;
   auto whole = detail::parse_response(bytes, options);

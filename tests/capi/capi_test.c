@@ -4,7 +4,7 @@
  * tenant fixtures (fixtures/generate_readiness_tenants.py) and their configs (examples/check/).
  *
  * usage: capi_test PATH-TO-autotask-sim SOURCE-DIR */
-#define _POSIX_C_SOURCE 200809L
+#define _POSIX_C_SOURCE 200809L /* NOLINT(bugprone-reserved-identifier): POSIX names it */
 #include "autotask_sync.h"
 
 #include <signal.h>
@@ -119,7 +119,7 @@ static int read_port(const char* path) {
       fclose(f);
       if (n == 1 && port > 0) return port;
     }
-    struct timespec ts = {0, 100 * 1000 * 1000};
+    struct timespec ts = {0, 100L * 1000 * 1000};
     nanosleep(&ts, NULL);
   }
   return -1;

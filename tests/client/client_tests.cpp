@@ -54,7 +54,7 @@ bool is_zone_lookup(const http::Request& r) {
   return contains(http::url_path(r.url), "zoneInformation");
 }
 
-bj::object company(std::int64_t id, std::string name) {
+bj::object company(std::int64_t id, const std::string& name) {
   bj::object o;
   o["id"] = id;
   o["companyName"] = name;
@@ -96,10 +96,11 @@ struct Tenant {
   }
 
   explicit Tenant(std::string zone_body = kZoneBody) {
-    mock->route(Method::kGet, "/ATServicesRest/V1.0/zoneInformation",
-                [zone_body](const http::Request&) -> at::Result<http::Response> {
-                  return json_response(200, zone_body);
-                });
+    mock->route(
+        Method::kGet, "/ATServicesRest/V1.0/zoneInformation",
+        [zone_body = std::move(zone_body)](const http::Request&) -> at::Result<http::Response> {
+          return json_response(200, zone_body);
+        });
   }
 
   ClientOptions options() const {
@@ -130,9 +131,9 @@ struct Tenant {
     mock->route(m, std::move(path), std::move(h));
   }
   void answer(Method m, std::string path, http::Response response) const {
-    mock->route(m, std::move(path), [response](const http::Request&) -> at::Result<http::Response> {
-      return response;
-    });
+    mock->route(m, std::move(path),
+                [response = std::move(response)](
+                    const http::Request&) -> at::Result<http::Response> { return response; });
   }
 
   std::size_t zone_lookups() const {
@@ -296,6 +297,7 @@ TEST_SUITE("client") {
     auto c = t.client();
     std::atomic<int> failures{0};
     std::vector<std::thread> threads;
+    threads.reserve(4);
     for (int i = 0; i < 4; ++i) {
       threads.emplace_back([&] {
         for (int k = 0; k < 25; ++k) {
@@ -512,6 +514,7 @@ TEST_SUITE("client") {
 
   TEST_CASE("BR-04: a nextPageUrl outside the zone is kSecurity and is never requested") {
     const std::string hostile[] = {
+        // NOLINTNEXTLINE(bugprone-suspicious-missing-comma): one URL, split to fit the line
         "https://webservices5.autotask.net.evil.example/atservicesrest/v1.0/Companies/query/"
         "next?paging=x",
         "http://webservices5.autotask.net/atservicesrest/v1.0/Companies/query/next?paging=x",
@@ -604,10 +607,10 @@ TEST_SUITE("client") {
                 const bj::array& values = cond.at("value").as_array();
                 in_sizes.push_back(values.size());
                 // Answer in descending id order, plus a row every chunk shares.
-                for (auto it = values.rbegin(); it != values.rend(); ++it) {
+                for (std::size_t i = values.size(); i-- > 0;) {
                   bj::object row;
-                  row["id"] = 100'000 + it->as_int64();
-                  row["contractServiceID"] = it->as_int64();
+                  row["id"] = 100'000 + values[i].as_int64();
+                  row["contractServiceID"] = values[i].as_int64();
                   items.push_back(std::move(row));
                 }
                 bj::object shared;
@@ -945,7 +948,8 @@ TEST_SUITE("client") {
     }
     REQUIRE_FALSE(t.log_lines().empty());  // the debug logger did see every request
     CHECK(t.log_lines().size() >= 7);
-    for (const auto& [level, line] : t.log_lines()) {
+    for (const auto& entry : t.log_lines()) {
+      const std::string& line = entry.second;
       CAPTURE(line);
       CHECK_FALSE(contains(line, canary));
       CHECK_FALSE(contains(line, kCode));

@@ -110,8 +110,9 @@ struct Tenant {
     mock->route(m, std::move(path), std::move(h));
   }
   void answer(Method m, std::string path, std::string body) const {
-    mock->route(m, std::move(path),
-                [body](const http::Request&) -> Answer { return json_response(200, body); });
+    mock->route(m, std::move(path), [body = std::move(body)](const http::Request&) -> Answer {
+      return json_response(200, body);
+    });
   }
   std::vector<http::Request> calls() const {  // every request but zone lookups and budget polls
     std::vector<http::Request> out;

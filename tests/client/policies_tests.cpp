@@ -122,6 +122,7 @@ struct Tenant {
 
   explicit Tenant(std::vector<std::string> zone_bodies = {kZone5}) {
     std::vector<Answer> answers;
+    answers.reserve(zone_bodies.size());
     for (auto& b : zone_bodies) answers.emplace_back(json_response(200, std::move(b)));
     mock->route(Method::kGet, "/ATServicesRest/V1.0/zoneInformation", sequence(answers));
   }
@@ -1062,7 +1063,8 @@ TEST_SUITE("client policies") {
     CHECK(contains(debug[2], "200"));
     CHECK(contains(debug[2], "attempt 2"));
 
-    for (const auto& [level, line] : t.log_lines()) {
+    for (const auto& entry : t.log_lines()) {
+      const std::string& line = entry.second;
       CAPTURE(line);
       CHECK_FALSE(contains(line, kSecret));
       CHECK_FALSE(contains(line, kUser));
@@ -1090,7 +1092,8 @@ TEST_SUITE("client policies") {
     CHECK(contains(debug[1], "timeout"));
     CHECK(contains(debug[1], "attempt 1"));
     CHECK(contains(debug[2], "attempt 2"));
-    for (const auto& [level, line] : t.log_lines()) {
+    for (const auto& entry : t.log_lines()) {
+      const std::string& line = entry.second;
       CAPTURE(line);
       CHECK_FALSE(contains(line, kSecret));
       CHECK_FALSE(contains(line, kUser));
@@ -1117,8 +1120,9 @@ TEST_SUITE("client policies") {
     REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : describe(r.error())));
     CHECK(r->size() == 2);
     bool saw_next = false;
-    for (const auto& [level, line] : t.log_lines()) {
+    for (const auto& [level, text] : t.log_lines()) {
       if (level != at::LogLevel::kDebug) continue;
+      const std::string& line = text;
       CAPTURE(line);
       CHECK_FALSE(contains(line, "paging="));
       if (contains(line, "POST /ATServicesRest/V1.0/Companies/query/next")) saw_next = true;

@@ -184,6 +184,7 @@ TEST_SUITE("query") {
     Query no_id = with({Filter::exist("id")});
     no_id.include_fields = {"companyName", "isActive"};
     std::vector<Filter> or_items;
+    or_items.reserve(501);
     for (int i = 0; i < 501; ++i) or_items.push_back(Filter::eq("id", i));
     bj::array list501;
     for (int i = 1; i <= 501; ++i) list501.emplace_back(i);

@@ -38,7 +38,7 @@ using namespace std::chrono_literals;
 // A server with its own certificate and a client that trusts exactly that certificate.
 struct Fixture {
   explicit Fixture(TlsTestServer::Handler handler = {},
-                   autotask_sim::CertificatePair identity = make_certificate())
+                   const autotask_sim::CertificatePair& identity = make_certificate())
       : certificate(identity),
         ca_file(identity.certificate_pem),
         server(identity, std::move(handler)) {}
@@ -284,6 +284,7 @@ TEST_CASE("eight threads sending ten requests each all succeed") {
   constexpr int kPerThread = 10;
   std::vector<int> matched(kThreads, 0);
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i) {

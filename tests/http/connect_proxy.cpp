@@ -28,7 +28,7 @@ namespace net = boost::asio;
 using tcp = boost::asio::ip::tcp;
 
 constexpr auto kAwait = net::as_tuple(net::use_awaitable);
-constexpr std::size_t kMaxHeadBytes = 64 * 1024;
+constexpr std::size_t kMaxHeadBytes = std::size_t{64} * 1024;
 
 std::string_view reason_for(int status) {
   switch (status) {
@@ -76,7 +76,7 @@ ConnectRecord parse_head(std::string_view head) {
 
 // Copies bytes from one socket to the other until the source ends, then passes the end on.
 net::awaitable<void> relay(std::shared_ptr<tcp::socket> from, std::shared_ptr<tcp::socket> to) {
-  std::array<char, 16 * 1024> data{};
+  std::array<char, std::size_t{16} * 1024> data{};
   for (;;) {
     auto [read_error, read] = co_await from->async_read_some(net::buffer(data), kAwait);
     if (read_error) break;

@@ -144,6 +144,7 @@ TEST_CASE("the mock can be used from many threads at once") {
                return Result<Response>(response);
              });
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   std::vector<int> successes(kThreads, 0);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {

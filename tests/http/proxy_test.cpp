@@ -72,7 +72,7 @@ Reply echo(const RecordedRequest& request) {
 // memory and route through the proxy.
 struct ProxiedFixture {
   explicit ProxiedFixture(TlsTestServer::Handler handler = echo,
-                          autotask_sim::CertificatePair identity = make_certificate())
+                          const autotask_sim::CertificatePair& identity = make_certificate())
       : certificate(identity), server(identity, std::move(handler)) {}
 
   BeastTransportOptions options(std::string_view userinfo = {}) const {
@@ -104,7 +104,7 @@ struct ProxiedFixture {
 
 TEST_CASE("a request through the proxy reaches the server over a CONNECT tunnel") {
   ProxiedFixture fixture;
-  auto transport = fixture.transport(fixture.options());
+  auto transport = ProxiedFixture::transport(fixture.options());
 
   auto result = transport->send(get(fixture.server.url("/ATServicesRest/V1.0/Companies/1")));
   INFO(outcome(result));
@@ -130,7 +130,7 @@ TEST_CASE("a request through the proxy reaches the server over a CONNECT tunnel"
 
 TEST_CASE("two requests through the proxy share one tunnel") {
   ProxiedFixture fixture;
-  auto transport = fixture.transport(fixture.options());
+  auto transport = ProxiedFixture::transport(fixture.options());
   for (int i = 0; i < 2; ++i) {
     auto result = transport->send(get(fixture.server.url("/item/" + std::to_string(i))));
     INFO(outcome(result));
@@ -150,7 +150,7 @@ TEST_CASE("a server that closes after every response gets a new tunnel for each 
     reply.close_after = true;
     return reply;
   });
-  auto transport = fixture.transport(fixture.options());
+  auto transport = ProxiedFixture::transport(fixture.options());
   for (int i = 0; i < 3; ++i) {
     auto result = transport->send(get(fixture.server.url("/again")));
     INFO(outcome(result));
@@ -164,7 +164,7 @@ TEST_CASE("a server that closes after every response gets a new tunnel for each 
 TEST_CASE("proxy credentials arrive as Basic and a 407 names the status, never the password") {
   ProxiedFixture fixture;
   // Percent-encoded in the URL, decoded before encoding: "proxy-user:s3cr@t pass".
-  auto transport = fixture.transport(fixture.options("proxy-user:s3cr%40t%20pass"));
+  auto transport = ProxiedFixture::transport(fixture.options("proxy-user:s3cr%40t%20pass"));
   const std::string encoded = "cHJveHktdXNlcjpzM2NyQHQgcGFzcw==";
 
   auto accepted = transport->send(get(fixture.server.url("/with-credentials")));
@@ -176,7 +176,7 @@ TEST_CASE("proxy credentials arrive as Basic and a 407 names the status, never t
 
   // A fresh transport, so that the pooled tunnel is not reused.
   fixture.proxy.answer_with(407);
-  auto refused_transport = fixture.transport(fixture.options("proxy-user:s3cr%40t%20pass"));
+  auto refused_transport = ProxiedFixture::transport(fixture.options("proxy-user:s3cr%40t%20pass"));
   auto refused = refused_transport->send(get(fixture.server.url("/refused?user=someone")));
   REQUIRE_FALSE(refused.ok());
   const auto& error = refused.error();
@@ -199,7 +199,7 @@ TEST_CASE("proxy credentials arrive as Basic and a 407 names the status, never t
 TEST_CASE("a 502 from the proxy is a transport error with the status") {
   ProxiedFixture fixture;
   fixture.proxy.answer_with(502);
-  auto transport = fixture.transport(fixture.options());
+  auto transport = ProxiedFixture::transport(fixture.options());
   auto result = transport->send(get(fixture.server.url("/")));
   REQUIRE_FALSE(result.ok());
   CHECK(result.error().code == ErrorCode::kTransport);
@@ -253,7 +253,7 @@ TEST_CASE("certificate verification still applies through the tunnel") {
     ProxiedFixture fixture;
     auto options = fixture.options();
     options.ca_pem = make_certificate().certificate_pem;
-    auto result = fixture.transport(options)->send(get(fixture.server.url("/")));
+    auto result = ProxiedFixture::transport(options)->send(get(fixture.server.url("/")));
     REQUIRE_FALSE(result.ok());
     CHECK(result.error().code == ErrorCode::kTransport);
     CHECK_FALSE(result.error().request_sent);
@@ -266,7 +266,7 @@ TEST_CASE("certificate verification still applies through the tunnel") {
   }
   SUBCASE("a certificate for another host name") {
     ProxiedFixture fixture(echo, make_certificate({"portal.example.test"}, {}));
-    auto transport = fixture.transport(fixture.options());
+    auto transport = ProxiedFixture::transport(fixture.options());
     auto result = transport->send(get(fixture.server.url("/", "localhost")));
     REQUIRE_FALSE(result.ok());
     CHECK(result.error().code == ErrorCode::kTransport);
@@ -279,7 +279,7 @@ TEST_CASE("certificate verification still applies through the tunnel") {
   }
   SUBCASE("the origin's host name is what is verified, not the proxy's address") {
     ProxiedFixture fixture(echo, make_certificate({"localhost"}, {}));
-    auto transport = fixture.transport(fixture.options());
+    auto transport = ProxiedFixture::transport(fixture.options());
     auto result = transport->send(get(fixture.server.url("/by-name", "localhost")));
     INFO(outcome(result));
     REQUIRE(result.ok());
@@ -304,7 +304,9 @@ TEST_CASE("a malformed or unsupported proxy URL makes create fail without showin
       {"http://user:hun@ter2@proxy.example:3128", ErrorCode::kInvalidArgument},
       {"", ErrorCode::kInvalidArgument},
   };
-  for (const auto& [url, code] : cases) {
+  for (const Case& c : cases) {
+    const std::string& url = c.url;
+    const ErrorCode code = c.code;
     INFO(url);
     BeastTransportOptions options;
     options.proxy_url = url;

@@ -42,9 +42,9 @@ class TempFile {
   std::filesystem::path path_;
 };
 
-inline autotask_sim::CertificatePair make_certificate(std::vector<std::string> dns = {"localhost"},
-                                                      std::vector<std::string> ips = {
-                                                          "127.0.0.1"}) {
+inline autotask_sim::CertificatePair make_certificate(
+    const std::vector<std::string>& dns = {"localhost"},
+    const std::vector<std::string>& ips = {"127.0.0.1"}) {
   auto pair = autotask_sim::make_self_signed_certificate(dns, ips);
   REQUIRE(pair.ok());
   return *pair;

@@ -34,7 +34,7 @@ namespace detail = autotask_sync::http::detail;
 
 struct Fixture {
   explicit Fixture(TlsTestServer::Handler handler,
-                   autotask_sim::CertificatePair identity = make_certificate())
+                   const autotask_sim::CertificatePair& identity = make_certificate())
       : ca_file(identity.certificate_pem), server(identity, std::move(handler)) {}
 
   // Deadlines far beyond what reading up to the limits takes: a test that fails by timing out
@@ -48,7 +48,8 @@ struct Fixture {
     return result;
   }
 
-  autotask_sync::Result<Response> get(const BeastTransportOptions& with, std::string path = "/") {
+  autotask_sync::Result<Response> get(const BeastTransportOptions& with,
+                                      const std::string& path = "/") {
     auto created = BeastTransport::create(with);
     REQUIRE(created.ok());
     Request request;
@@ -92,11 +93,11 @@ TEST_CASE("the documented default limits") {
 TEST_CASE("a Content-Length body over the limit is a protocol error naming the limit") {
   Fixture fixture([](const RecordedRequest&) {
     Reply reply;
-    reply.body = std::string(256 * 1024, 'x');
+    reply.body = std::string(std::size_t{256} * 1024, 'x');
     return reply;
   });
   auto options = fixture.options();
-  options.max_response_body_bytes = 64 * 1024;
+  options.max_response_body_bytes = std::size_t{64} * 1024;
   auto result = fixture.get(options);
   INFO(outcome(result));
   REQUIRE_FALSE(result.ok());
@@ -117,14 +118,14 @@ TEST_CASE("a chunked body over the limit is a protocol error, however it is spli
         body);
   });
   auto options = fixture.options();
-  options.max_response_body_bytes = 100 * 1024;
+  options.max_response_body_bytes = std::size_t{100} * 1024;
   auto result = fixture.get(options);
   INFO(outcome(result));
   REQUIRE_FALSE(result.ok());
   CHECK(result.error().code == ErrorCode::kProtocol);
   CHECK(contains(result.error().message, "102400-byte limit"));
 
-  options.max_response_body_bytes = 40 * 4096;
+  options.max_response_body_bytes = std::size_t{40} * 4096;
   auto exact = fixture.get(options);
   INFO(outcome(exact));
   REQUIRE(exact.ok());
@@ -134,10 +135,10 @@ TEST_CASE("a chunked body over the limit is a protocol error, however it is spli
 TEST_CASE("an endless chunked body is stopped at the body limit") {
   Fixture fixture([](const RecordedRequest&) {
     return raw("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
-               chunk(std::string(16 * 1024, 'e')));
+               chunk(std::string(std::size_t{16} * 1024, 'e')));
   });
   auto options = fixture.options();
-  options.max_response_body_bytes = 1024 * 1024;
+  options.max_response_body_bytes = std::size_t{1024} * 1024;
   auto result = fixture.get(options);
   INFO(outcome(result));
   REQUIRE_FALSE(result.ok());
@@ -152,7 +153,7 @@ TEST_CASE("an endless chunk-size line is stopped at the header limit") {
                std::string(4096, 'x'));
   });
   auto options = fixture.options();
-  options.max_response_header_bytes = 8 * 1024;
+  options.max_response_header_bytes = std::size_t{8} * 1024;
   auto result = fixture.get(options);
   INFO(outcome(result));
   REQUIRE_FALSE(result.ok());
@@ -163,11 +164,11 @@ TEST_CASE("headers over the limit, finite or endless, are a protocol error namin
   SUBCASE("one large header") {
     Fixture fixture([](const RecordedRequest&) {
       Reply reply;
-      reply.headers = {{"X-Large", std::string(20 * 1024, 'h')}};
+      reply.headers = {{"X-Large", std::string(std::size_t{20} * 1024, 'h')}};
       return reply;
     });
     auto options = fixture.options();
-    options.max_response_header_bytes = 16 * 1024;
+    options.max_response_header_bytes = std::size_t{16} * 1024;
     auto result = fixture.get(options);
     INFO(outcome(result));
     REQUIRE_FALSE(result.ok());

@@ -35,7 +35,7 @@ struct Fixture {
   std::vector<std::string> log_lines;
   std::mutex log_mutex;
 
-  explicit Fixture(std::string secret_override = {}) {
+  explicit Fixture(const std::string& secret_override = {}) {
     auto tenant = autotask_sim::load_tenant(autotask_sim::demo_tenant_json());
     REQUIRE(tenant.ok());
     const autotask_sim::ApiUser user = tenant->api_users.front();

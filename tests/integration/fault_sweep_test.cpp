@@ -121,7 +121,7 @@ struct World {
       mp.contract_id = contract;
       mp.service_id = kService;
       mappings.push_back(mp);
-      usage.push_back(Usage{mp.org_id, target, cost});
+      usage.emplace_back(mp.org_id, target, cost);
       targets.push_back(Target{line, target, cost});
     }
     tenant.api_users.push_back(
@@ -290,7 +290,7 @@ std::string write_cli_config(const Site& site) {
                     {"billing", bj::object{{"time_zone", "UTC"}}},
                     {"mappings", std::move(mappings)},
                     {"usage", std::move(usage)}};
-  const std::string path = temp_path("atsync-sweep-config");
+  std::string path = temp_path("atsync-sweep-config");
   std::ofstream(path) << json::serialize(config);
   return path;
 }
@@ -358,10 +358,12 @@ TEST_CASE("the syncing process killed at every request index: a fresh rerun fini
     const std::string cli = cli_path();
     std::vector<std::string> args{cli, "sync", "--config", config, "--log-level", "off"};
     std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
     std::vector<std::string> env_strings{secret_env, "PATH=/usr/bin:/bin"};
     std::vector<char*> envp;
+    envp.reserve(env_strings.size() + 1);
     for (auto& e : env_strings) envp.push_back(e.data());
     envp.push_back(nullptr);
     posix_spawn_file_actions_t actions;

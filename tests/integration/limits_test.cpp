@@ -168,6 +168,7 @@ TEST_CASE("four threads sharing one client list 2,000 companies within the threa
 TEST_CASE("four clients of one tenant and integration code share the thread limit") {
   Fixture f(companies_tenant(), limited_options());
   std::vector<std::shared_ptr<Client>> clients;
+  clients.reserve(4);
   for (int i = 0; i < 4; ++i) clients.push_back(f.client());
 
   const auto results = list_from_four_threads(clients);

@@ -59,8 +59,8 @@ struct Site {
   ~Site() { std::remove(ca_path.c_str()); }
 
   // A client of this site; sleeping is skipped so that a budget past half does not slow tests.
-  std::shared_ptr<Client> client(std::string username = {}, std::string secret = {},
-                                 std::string code = {}) const {
+  std::shared_ptr<Client> client(const std::string& username = {}, const std::string& secret = {},
+                                 const std::string& code = {}) const {
     http::BeastTransportOptions t;
     t.ca_file = ca_path;
     auto transport = http::BeastTransport::create(std::move(t));
@@ -351,7 +351,7 @@ TEST_CASE("a tenant of 5,000 companies and 5,000 mappings costs a fixed number o
     mp.contract_id = contract;
     mp.service_id = 401;
     config.mappings.push_back(mp);
-    config.usage.push_back(Usage{mp.org_id, 5, *Decimal::parse("3.5")});
+    config.usage.emplace_back(mp.org_id, 5, *Decimal::parse("3.5"));
   }
   tenant.entities["Companies"] = std::move(companies);
   tenant.entities["Contracts"] = std::move(contracts);

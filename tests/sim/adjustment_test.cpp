@@ -28,6 +28,7 @@ std::vector<UnitsRow> rows_of(SimHarness& h, std::int64_t contract_service_id) {
                  v.at("cost").to_number<double>(), v.at("id").as_int64()};
   }
   std::vector<UnitsRow> out;
+  out.reserve(by_start.size());
   for (auto& [start, row] : by_start) out.push_back(row);
   return out;
 }

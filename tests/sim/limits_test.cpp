@@ -64,6 +64,7 @@ TEST_CASE("a fourth concurrent request to one endpoint is refused with the threa
   REQUIRE(h.send(h.request(Method::kGet, "V1.0/zoneInformation?user=x", {}, false)).status == 500);
 
   std::vector<std::future<Response>> held;
+  held.reserve(3);
   for (int i = 0; i < 3; ++i)
     held.push_back(send_async(h, h.request(Method::kGet, "V1.0/Companies/1")));
   REQUIRE(eventually([&] { return h.sim().peak_in_flight("Companies") == 3; }));

@@ -68,8 +68,9 @@ json::object without_cost_access(json::object document) {
 TEST_CASE("entityInformation answers the capabilities Autotask documents for each entity") {
   SimHarness h(load(tenant_document(billing_entities())));
 
-  for (const auto& [entity, want] : kCapabilities) {
-    INFO(entity);
+  for (const auto& capability : kCapabilities) {
+    const auto& [entity, want] = capability;
+    INFO(capability.first);
     const Response r = h.get("V1.0/" + entity + "/entityInformation");
     REQUIRE(r.status == 200);
     const json::value info = body_of(r).at("info");

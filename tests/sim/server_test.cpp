@@ -74,6 +74,7 @@ TEST_CASE("concurrent clients are all answered") {
   std::atomic<int> ok{0};
 
   std::vector<std::thread> threads;
+  threads.reserve(4);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&] {
       auto transport = h.new_transport();

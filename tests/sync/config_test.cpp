@@ -7,7 +7,8 @@ using namespace autotask_sync;
 namespace {
 
 EnvLookup env_with(std::string name, std::string value) {
-  return [name, value](const std::string& n) -> std::optional<std::string> {
+  return [name = std::move(name),
+          value = std::move(value)](const std::string& n) -> std::optional<std::string> {
     if (n == name) return value;
     return std::nullopt;
   };

@@ -241,10 +241,11 @@ TEST_CASE("check on the unprepared tenant exits 3 and reports each fault exactly
       {"portal.org_gone", "warning"},
   };
   std::size_t listed = 2;  // the two permissions.missing
-  for (const auto& [code, severity] : expected) {
+  for (const auto& entry : expected) {
+    const std::string& code = entry.first;
     INFO("code " << code);
     CHECK(codes[code] == 1);
-    CHECK(seen[code + " " + severity] == 1);
+    CHECK(seen[code + ' ' + entry.second] == 1);
     ++listed;
   }
   // Nothing beyond the list.
