@@ -35,8 +35,9 @@ Result<std::function<void()>> take_lock(const SyncLock& lock) {
   } catch (const std::exception& e) {
     why = e.what();
   }
-  return Error(ErrorCode::kConflict, "the sync lock could not be taken (" + why +
-                                         "); another sync may be running. Nothing was written");
+  // The host's lock says why (another sync holds it, or the lock itself is broken).
+  return Error(ErrorCode::kConflict,
+               "the sync lock could not be taken: " + why + "; nothing was read or written");
 }
 
 namespace {

@@ -369,5 +369,13 @@ TEST_CASE("a second sync of the same tenant refuses while the first holds the lo
   // Once the holder is gone the lock is free again.
   const Run after = cli("sync --config examples/demo/config.json --dry-run --lock-file " + lock);
   CHECK(after.status == 0);
+
+  // A lock file that cannot be opened says so, and does not blame another sync.
+  const Run broken =
+      cli("sync --config examples/demo/config.json --lock-file " + dir + "/missing/tenant.lock");
+  CHECK(broken.status == 1);
+  CHECK(broken.out.find("cannot open the lock file") != std::string::npos);
+  CHECK(broken.out.find("another sync") == std::string::npos);
+  CHECK(broken.out.find("updated") == std::string::npos);
   std::filesystem::remove_all(dir);
 }
